@@ -1,0 +1,100 @@
+"""Parsing of user-typed and spreadsheet values: dates, numbers, yes/no. Every parser raises ValueError
+with a message fit for the user when the value is not acceptable; nothing is ever coerced to empty."""
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+DAY_FIRST = "day_first"
+MONTH_FIRST = "month_first"
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's serial 1 is 1900-01-01, with the 1900 leap-year bug
+
+_ISO = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_SHORT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_SERIAL = re.compile(r"^\d{4,6}(\.0+)?$")
+
+
+def parse_date(value, *, order: str = DAY_FIRST) -> dt.date | None:
+    """A date from a date/datetime cell, an ISO or Chinese date, an Excel serial, or dd/mm/yyyy
+    (mm/dd/yyyy when order is MONTH_FIRST). Empty → None. Impossible dates raise ValueError."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_serial(float(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    text = text.split(" ")[0].split("T")[0] if re.match(r"^\d{4}-\d{1,2}-\d{1,2}[ T]", text) else text
+    try:
+        if m := _ISO.match(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _SHORT.match(text):
+            first, second, year = int(m[1]), int(m[2]), int(m[3])
+            day, month = (first, second) if order == DAY_FIRST else (second, first)
+            return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(_("“%(value)s” is not a valid date.") % {"value": text}) from exc
+    if _SERIAL.match(text):
+        return _from_serial(float(text))
+    raise ValueError(_("“%(value)s” is not a date this import understands.") % {"value": text})
+
+
+def _from_serial(serial: float) -> dt.date:
+    if not 1 <= serial < 2958466:
+        raise ValueError(_("“%(value)s” is not a valid date.") % {"value": serial})
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def parse_datetime(value, *, order: str = DAY_FIRST) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M"):
+        try:
+            return dt.datetime.strptime(text, fmt)  # noqa: DTZ007 - made aware by the caller's time zone
+        except ValueError:
+            continue
+    day = parse_date(text, order=order)
+    return dt.datetime(day.year, day.month, day.day) if day else None  # noqa: DTZ001
+
+
+def parse_decimal(value) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+    if isinstance(value, float):
+        value = repr(value)
+    text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from exc
+    if not number.is_finite():
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": value})
+    return number
+
+
+_TRUE = {"1", "true", "yes", "y", "是", "对", "√", "x"}
+_FALSE = {"0", "false", "no", "n", "否", "不", "×"}
+
+
+def parse_bool(value) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
