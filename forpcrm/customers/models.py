@@ -5,7 +5,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from forpcrm.core.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel, VersionedModel
+from forpcrm.core.models import (
+    AliveManager,
+    SoftDeleteModel,
+    SoftDeleteQuerySet,
+    TimeStampedModel,
+    VersionedModel,
+)
 from forpcrm.org.access import ChildAccess, OwnedAccess, ScopedQuerySet
 
 
@@ -86,11 +92,16 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
     # Derived keys, maintained by services: duplicate matching and substring/pinyin search.
     name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     phone_key = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     search_text = models.TextField(blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )
 
     objects = AliveManager.from_queryset(CustomerQuerySet)()
     all_objects = CustomerQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["search_text", "name_key", "phone_key", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "name_key", "phone_key", "email_key", "updated_at"])
     access = OwnedAccess(module="customers", team_relation="team_members", pool_module="pool")
 
     class Meta:

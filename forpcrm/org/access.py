@@ -52,7 +52,8 @@ def normalise_scope(value: Any) -> DataScope:
     text = str(value).strip().lower()
     if text.lstrip("-").isdigit():
         return normalise_scope(int(text))
-    text = text.replace(" ", "_").replace("+", "and_").replace("-", "_")
+    text = text.replace("+", "_and_").replace("&", "_and_").replace(" ", "_").replace("-", "_")
+    text = "_".join(part for part in text.split("_") if part)
     return _SCOPE_NAMES.get(text, DataScope.OWN)
 
 

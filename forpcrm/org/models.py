@@ -57,6 +57,8 @@ class Module(models.TextChoices):
     POOL = "pool", _("Public pool")
     IMPORTS = "imports", _("Import and export")
     ADMINISTRATION = "administration", _("Administration")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
+    PRODUCTS = "products", _("Products")
 
 
 class Action(models.TextChoices):

@@ -83,23 +83,29 @@ SALES_ACTIONS = [Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT, Action.
 
 # Built-in role templates: (code, zh name, en name, {module: (actions, scope)}, owned-customer cap).
 ROLE_TEMPLATES: list[tuple[str, str, str, dict[str, tuple[list[str], DataScope]], int | None]] = [
-    ("admin", "系统管理员", "System administrator", {m: (ALL, DataScope.ALL) for m in Module.values}, None),
+    ("admin", "系统管理员", "System administrator", dict.fromkeys(Module.values, (ALL, DataScope.ALL)), None),
     ("sales_director", "销售总监", "Sales director", {
         Module.CUSTOMERS: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.DEPARTMENT_TREE),
         Module.CONTACTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE, Action.EXPORT], DataScope.DEPARTMENT_TREE),
         Module.POOL: ([Action.VIEW, Action.TRANSFER, Action.CONFIGURE], DataScope.ALL),
         Module.IMPORTS: ([Action.VIEW, Action.IMPORT, Action.EXPORT], DataScope.DEPARTMENT_TREE),
+        Module.OPPORTUNITIES: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.DEPARTMENT_TREE),
+        Module.PRODUCTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.ALL),
     }, None),
     ("sales_manager", "销售经理", "Sales manager", {
         Module.CUSTOMERS: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.OWN_AND_SUBORDINATES),
         Module.CONTACTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE, Action.EXPORT], DataScope.OWN_AND_SUBORDINATES),
         Module.POOL: ([Action.VIEW, Action.TRANSFER], DataScope.DEPARTMENT_TREE),
         Module.IMPORTS: ([Action.VIEW, Action.IMPORT, Action.EXPORT], DataScope.OWN_AND_SUBORDINATES),
+        Module.OPPORTUNITIES: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.OWN_AND_SUBORDINATES),
+        Module.PRODUCTS: (VIEW, DataScope.ALL),
     }, 500),
     ("sales_rep", "销售代表", "Sales representative", {
         Module.CUSTOMERS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.OWN),
         Module.CONTACTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE], DataScope.OWN),
         Module.POOL: ([Action.VIEW], DataScope.DEPARTMENT),
+        Module.OPPORTUNITIES: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.OWN),
+        Module.PRODUCTS: (VIEW, DataScope.ALL),
     }, 200),
     ("finance", "财务", "Finance", {
         Module.CUSTOMERS: (VIEW, DataScope.ALL),

@@ -1,0 +1,512 @@
+"""Writes of the sales app: pipelines and stages, opportunities, stage moves, won / lost, bulk updates.
+
+Stage and probability are kept consistent here, for every channel (pages, kanban, API, bulk, import):
+
+- an opportunity's probability is its stage's probability unless it was set by hand
+  (``probability_overridden``); moving to another stage takes the new stage's probability;
+- the won stage is always 100 % and the lost stage 0 %; status follows the stage's kind;
+- changing a stage's default probability rewrites the open, not-overridden opportunities of that
+  stage only, never won or lost ones;
+- editing other fields (tags, description, …) never touches stage, status or probability;
+- every entry into a stage checks its requirements (fields filled, a document attached).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from forpcrm.core.money import to_money
+from forpcrm.customers.models import Contact, Customer
+from forpcrm.org.access import has_perm, require_perm
+from forpcrm.org.models import Action, Module, User
+
+from .models import (
+    REQUIRABLE_FIELDS,
+    Opportunity,
+    OpportunityStatus,
+    OpportunityTeamMember,
+    Pipeline,
+    Stage,
+    StageChange,
+    StageKind,
+)
+
+# Document requirement checks: callables (opportunity, stage) -> bool registered by the app that
+# stores attachments (documents come with a later issue). Without one, a stage that requires a
+# document refuses every entry with a message saying what is missing.
+DOCUMENT_CHECKS: list[Callable[[Opportunity, Stage], bool]] = []
+
+EDITABLE_FIELDS = {
+    "name", "customer", "contact", "amount", "currency", "probability", "expected_close_date", "engaged_on",
+    "source", "competitors", "description", "tags", "custom", "owner", "close_reason", "closed_on",
+}
+
+
+@dataclass
+class BulkResult:
+    done: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- pipelines and stages
+
+
+def _check_stage_set(stages: list[dict[str, Any]]) -> None:
+    kinds = [s.get("kind", StageKind.OPEN) for s in stages]
+    if kinds.count(StageKind.WON) != 1 or kinds.count(StageKind.LOST) != 1 or StageKind.OPEN not in kinds:
+        raise ValidationError({"stages": [_("A pipeline needs open stages, one won stage and one lost stage.")]})
+    names = [str(s.get("name", "")).strip() for s in stages]
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise ValidationError({"stages": [_("Every stage needs a name of its own.")]})
+
+
+def _stage_probability(kind: str, probability: Any) -> int:
+    if kind == StageKind.WON:
+        return 100
+    if kind == StageKind.LOST:
+        return 0
+    try:
+        value = int(probability)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"probability": [_("Enter a whole number from 0 to 100.")]}) from exc
+    if not 0 <= value <= 100:
+        raise ValidationError({"probability": [_("Enter a whole number from 0 to 100.")]})
+    return value
+
+
+def _check_required_fields(fields: Iterable[str]) -> list[str]:
+    fields = list(fields or [])
+    unknown = [f for f in fields if f not in REQUIRABLE_FIELDS]
+    if unknown:
+        raise ValidationError({"required_fields": [_("Unknown field: %(names)s.") % {"names": ", ".join(unknown)}]})
+    return fields
+
+
+@transaction.atomic
+def pipeline_create(*, by: User, name: str, stages: list[dict[str, Any]], description: str = "",
+                    is_default: bool = False, check_perm: bool = True) -> Pipeline:
+    """Create a pipeline with its stages in order. ``stages``: dicts with name, kind, probability,
+    required_fields, requires_document, document_category."""
+    if check_perm:
+        require_perm(by, Module.OPPORTUNITIES, Action.CONFIGURE)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("A pipeline needs a name.")]})
+    if Pipeline.objects.filter(name=name).exists():
+        raise ValidationError({"name": [_("A pipeline called “%(name)s” exists.") % {"name": name}]})
+    _check_stage_set(stages)
+    if is_default:
+        Pipeline.objects.filter(is_default=True).update(is_default=False)
+    pipeline = Pipeline.objects.create(name=name, description=description, is_default=is_default,
+                                       sort_order=Pipeline.objects.count())
+    for order, spec in enumerate(stages):
+        kind = spec.get("kind", StageKind.OPEN)
+        Stage.objects.create(
+            pipeline=pipeline, name=str(spec["name"]).strip(), sort_order=order, kind=kind,
+            probability=_stage_probability(kind, spec.get("probability", 0)),
+            required_fields=_check_required_fields(spec.get("required_fields")),
+            requires_document=bool(spec.get("requires_document")),
+            document_category=spec.get("document_category", ""),
+        )
+    return pipeline
+
+
+def pipeline_get_or_create(*, by: User, name: str, stages: list[dict[str, Any]]) -> Pipeline:
+    """The pipeline of that name (adding missing stages by name), else a new one. Used by imports."""
+    pipeline = Pipeline.objects.filter(name=name).first()
+    if pipeline is None:
+        return pipeline_create(by=by, name=name, stages=stages, check_perm=False)
+    existing = {s.name for s in pipeline.stages.all()}
+    for spec in stages:
+        if spec["name"] not in existing and spec.get("kind", StageKind.OPEN) == StageKind.OPEN:
+            Stage.objects.create(pipeline=pipeline, name=spec["name"], sort_order=pipeline.stages.count(),
+                                 probability=_stage_probability(StageKind.OPEN, spec.get("probability", 0)))
+    return pipeline
+
+
+@transaction.atomic
+def stage_update(*, stage: Stage, by: User, data: dict[str, Any]) -> Stage:
+    """Change a stage. A new probability is applied to the stage's open opportunities whose
+    probability was not set by hand; won and lost opportunities are never rewritten."""
+    require_perm(by, Module.OPPORTUNITIES, Action.CONFIGURE)
+    stage = Stage.objects.select_for_update().get(pk=stage.pk)
+    if "name" in data:
+        name = str(data["name"]).strip()
+        if not name:
+            raise ValidationError({"name": [_("A stage needs a name.")]})
+        if Stage.objects.filter(pipeline_id=stage.pipeline_id, name=name).exclude(pk=stage.pk).exists():
+            raise ValidationError({"name": [_("Every stage needs a name of its own.")]})
+        stage.name = name
+    if "sort_order" in data:
+        stage.sort_order = int(data["sort_order"])
+    if "required_fields" in data:
+        stage.required_fields = _check_required_fields(data["required_fields"])
+    if "requires_document" in data:
+        stage.requires_document = bool(data["requires_document"])
+    if "document_category" in data:
+        stage.document_category = str(data["document_category"] or "")
+    old_probability = stage.probability
+    if "probability" in data:
+        stage.probability = _stage_probability(stage.kind, data["probability"])
+    stage.save()
+    if stage.probability != old_probability and stage.kind == StageKind.OPEN:
+        Opportunity.all_objects.filter(
+            stage=stage, status=OpportunityStatus.OPEN, probability_overridden=False
+        ).update(probability=stage.probability, updated_at=timezone.now())
+    return stage
+
+
+def first_open_stage(pipeline: Pipeline) -> Stage:
+    stage = pipeline.stages.filter(kind=StageKind.OPEN).order_by("sort_order", "id").first()
+    if stage is None:
+        raise ApplicationError(_("The pipeline has no open stage."), code="no_open_stage")
+    return stage
+
+
+def terminal_stage(pipeline: Pipeline, kind: str) -> Stage:
+    stage = pipeline.stages.filter(kind=kind).order_by("sort_order", "id").first()
+    if stage is None:
+        raise ApplicationError(_("The pipeline has no %(kind)s stage.") % {"kind": StageKind(kind).label},
+                               code="no_terminal_stage")
+    return stage
+
+
+# ---------------------------------------------------------------- requirements
+
+
+def stage_requirements_missing(opportunity: Opportunity, stage: Stage) -> list[str]:
+    """What the opportunity lacks to enter the stage (empty: it may enter)."""
+    missing = []
+    for name in stage.required_fields or []:
+        value = getattr(opportunity, f"{name}_id" if name == "contact" else name, None)
+        if value in (None, "", [], {}) or (name == "amount" and not value):
+            missing.append(_("fill in “%(field)s”") % {"field": REQUIRABLE_FIELDS.get(name, name)})
+    if stage.requires_document and not any(check(opportunity, stage) for check in DOCUMENT_CHECKS):
+        if stage.document_category:
+            missing.append(_("attach a document of the category “%(category)s”") % {"category": stage.document_category})
+        else:
+            missing.append(_("attach a document"))
+    return missing
+
+
+def _require_stage_entry(opportunity: Opportunity, stage: Stage) -> None:
+    missing = stage_requirements_missing(opportunity, stage)
+    if missing:
+        raise ApplicationError(
+            _("The opportunity cannot enter the stage “%(stage)s”: %(missing)s.")
+            % {"stage": stage.name, "missing": "; ".join(missing)},
+            code="stage_requirements", extra={"missing": missing},
+        )
+
+
+# ---------------------------------------------------------------- opportunities
+
+
+def _require_editable(opportunity: Opportunity, by: User) -> None:
+    if not Opportunity.objects.editable_by(by).filter(pk=opportunity.pk).exists():
+        raise PermissionDeniedError(_("You may not change this opportunity."))
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _apply_stage(opportunity: Opportunity, stage: Stage, *, closed_on: dt.date | None = None,
+                 reason: str | None = None) -> None:
+    """Set stage, status, probability and close data from the stage (in memory)."""
+    opportunity.stage = stage
+    opportunity.pipeline_id = stage.pipeline_id
+    if stage.kind == StageKind.OPEN:
+        opportunity.status = OpportunityStatus.OPEN
+        opportunity.probability = stage.probability
+        opportunity.probability_overridden = False
+        opportunity.closed_on = None
+        opportunity.cycle_days = None
+        opportunity.close_reason = ""
+        return
+    opportunity.status = OpportunityStatus.WON if stage.kind == StageKind.WON else OpportunityStatus.LOST
+    opportunity.probability = 100 if stage.kind == StageKind.WON else 0
+    opportunity.probability_overridden = False
+    opportunity.closed_on = closed_on or opportunity.closed_on or _today()
+    if reason is not None:
+        opportunity.close_reason = reason
+    start = opportunity.engaged_on or (timezone.localdate(opportunity.created_at) if opportunity.created_at else None)
+    opportunity.cycle_days = (opportunity.closed_on - start).days if start else None
+
+
+def _log_stage(opportunity: Opportunity, *, from_stage: Stage | None, from_status: str, by: User | None,
+               note: str = "") -> StageChange:
+    return StageChange.objects.create(
+        opportunity=opportunity, from_stage=from_stage, to_stage=opportunity.stage, from_status=from_status,
+        to_status=opportunity.status, probability=opportunity.probability, at=timezone.now(), by=by, note=note[:255],
+    )
+
+
+def _clean_values(data: dict[str, Any], by: User) -> dict[str, Any]:
+    unknown = set(data) - EDITABLE_FIELDS - {"pipeline", "stage"}
+    if unknown:
+        raise ValidationError({"__all__": [_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}]})
+    values = dict(data)
+    if "customer" in values:
+        customer = values["customer"]
+        if not isinstance(customer, Customer):
+            customer = Customer.objects.filter(pk=customer).first() if customer not in (None, "") else None
+        if customer is None or not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+            raise ValidationError({"customer": [_("Choose a customer you can see.")]})
+        values["customer"] = customer
+    if "contact" in values and values["contact"] not in (None, ""):
+        contact = values["contact"]
+        if not isinstance(contact, Contact):
+            contact = Contact.objects.filter(pk=contact).first()
+        if contact is None:
+            raise ValidationError({"contact": [_("Unknown contact.")]})
+        values["contact"] = contact
+    elif "contact" in values:
+        values["contact"] = None
+    if "amount" in values:
+        try:
+            values["amount"] = to_money(values["amount"] if values["amount"] not in (None, "") else 0)
+        except ValueError as exc:
+            raise ValidationError({"amount": [_("Enter an amount.")]}) from exc
+        if values["amount"] < 0:
+            raise ValidationError({"amount": [_("The amount may not be negative.")]})
+    if "tags" in values:
+        tags = values["tags"] or []
+        if isinstance(tags, str):
+            tags = [t for t in tags.replace("，", ",").split(",")]
+        values["tags"] = sorted({str(t).strip() for t in tags if str(t).strip()})
+    if "owner" in values:
+        owner = values["owner"]
+        if not isinstance(owner, User):
+            owner = User.objects.filter(pk=owner).first() if owner not in (None, "") else None
+        if owner is None or not owner.is_active:
+            raise ValidationError({"owner": [_("The owner must be an active user.")]})
+        values["owner"] = owner
+    return values
+
+
+def _check_contact(opportunity: Opportunity) -> None:
+    if opportunity.contact_id and opportunity.contact.customer_id != opportunity.customer_id:
+        raise ValidationError({"contact": [_("The contact must belong to the opportunity's customer.")]})
+
+
+def _set_owner(opportunity: Opportunity, owner: User, by: User) -> None:
+    if owner.pk != by.pk and not by.is_superuser and not has_perm(by, Module.OPPORTUNITIES, Action.TRANSFER):
+        raise PermissionDeniedError(_("You may not give opportunities to other users."))
+    opportunity.owner = owner
+    opportunity.department_id = owner.department_id
+
+
+def _validate(opportunity: Opportunity) -> None:
+    _check_contact(opportunity)
+    opportunity.full_clean(exclude=["created_by", "updated_by", "deleted_by", "stage", "pipeline", "customer",
+                                    "owner", "contact", "department"])
+    if opportunity.stage.pipeline_id != opportunity.pipeline_id:
+        raise ValidationError({"stage": [_("The stage belongs to another pipeline.")]})
+
+
+@transaction.atomic
+def opportunity_create(*, by: User, data: dict[str, Any], owner: User | None = None,
+                       at: dt.datetime | None = None) -> Opportunity:
+    """Create an opportunity. data keys: name, customer (required), pipeline (default pipeline when
+    missing), stage (first open stage when missing), probability (an override; stage's when missing),
+    amount, currency, contact, expected_close_date, engaged_on, closed_on, close_reason, source,
+    competitors, description, tags, custom. The stage's requirements apply."""
+    require_perm(by, Module.OPPORTUNITIES, Action.CREATE)
+    data = dict(data)
+    pipeline = data.pop("pipeline", None)
+    stage = data.pop("stage", None)
+    probability = data.pop("probability", None)
+    closed_on = data.pop("closed_on", None)
+    reason = data.pop("close_reason", None)
+    values = _clean_values(data, by)
+    if "customer" not in values:
+        raise ValidationError({"customer": [_("An opportunity needs a customer.")]})
+    if stage is not None and not isinstance(stage, Stage):
+        stage = Stage.objects.filter(pk=stage).select_related("pipeline").first()
+        if stage is None:
+            raise ValidationError({"stage": [_("Unknown stage.")]})
+    if pipeline is not None and not isinstance(pipeline, Pipeline):
+        pipeline = Pipeline.objects.filter(pk=pipeline).first()
+        if pipeline is None:
+            raise ValidationError({"pipeline": [_("Unknown pipeline.")]})
+    if pipeline is None:
+        pipeline = stage.pipeline if stage else (
+            Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id").first())
+    if pipeline is None:
+        raise ValidationError({"pipeline": [_("Create a pipeline first.")]})
+    stage = stage or first_open_stage(pipeline)
+    if stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": [_("The stage belongs to another pipeline.")]})
+    owner = values.pop("owner", None) or owner or by
+    opportunity = Opportunity(created_by=by, updated_by=by, pipeline=pipeline)
+    if at is not None:
+        opportunity.created_at = at
+    for key, value in values.items():
+        setattr(opportunity, key, value)
+    _set_owner(opportunity, owner, by)
+    _apply_stage(opportunity, stage, closed_on=closed_on, reason=reason)
+    if probability not in (None, "") and stage.kind == StageKind.OPEN:
+        opportunity.probability = _stage_probability(StageKind.OPEN, probability)
+        opportunity.probability_overridden = opportunity.probability != stage.probability
+    _validate(opportunity)
+    _require_stage_entry(opportunity, stage)
+    opportunity.save()
+    _log_stage(opportunity, from_stage=None, from_status="", by=by, note=_("created"))
+    return opportunity
+
+
+def _locked(opportunity: Opportunity, expected_version: int | None, strict: bool) -> Opportunity:
+    current = Opportunity.objects.select_for_update().select_related("stage", "pipeline").get(pk=opportunity.pk)
+    if expected_version is not None and expected_version != current.version:
+        raise ConflictError(
+            _("Someone else changed this opportunity since you opened it; reload and try again."),
+            current={"version": current.version, "stage": current.stage_id, "status": current.status,
+                     "probability": current.probability, "amount": str(current.amount)},
+        )
+    return current
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, by: User, data: dict[str, Any],
+                       expected_version: int | None = None, strict: bool = False) -> Opportunity:
+    """Write only the keys in ``data``. A ``stage`` key moves the opportunity (requirements apply);
+    ``probability`` overrides the stage's (``None`` returns to it). Other keys leave stage, status and
+    probability untouched. A stale ``expected_version`` raises ConflictError."""
+    _require_editable(opportunity, by)
+    current = _locked(opportunity, expected_version, strict)
+    data = dict(data)
+    stage = data.pop("stage", None)
+    data.pop("pipeline", None)
+    has_probability = "probability" in data
+    probability = data.pop("probability", None)
+    closed_on = data.pop("closed_on", None)
+    reason = data.pop("close_reason", None)
+    values = _clean_values(data, by)
+    owner = values.pop("owner", None)
+    for key, value in values.items():
+        setattr(current, key, value)
+    if owner is not None and owner.pk != current.owner_id:
+        _set_owner(current, owner, by)
+    from_stage, from_status = current.stage, current.status
+    moved = False
+    if stage not in (None, "") and (getattr(stage, "pk", stage) != current.stage_id):
+        stage = stage if isinstance(stage, Stage) else Stage.objects.filter(pk=stage).first()
+        if stage is None or stage.pipeline_id != current.pipeline_id:
+            raise ValidationError({"stage": [_("Choose a stage of the opportunity's pipeline.")]})
+        _apply_stage(current, stage, closed_on=closed_on, reason=reason)
+        moved = True
+    elif current.status != OpportunityStatus.OPEN:
+        if closed_on:
+            _apply_stage(current, current.stage, closed_on=closed_on, reason=reason)
+        elif reason is not None:
+            current.close_reason = reason
+    if has_probability:
+        if current.status != OpportunityStatus.OPEN:
+            if probability not in (None, "") and int(probability) != current.probability:
+                raise ValidationError({"probability": [_("A won or lost opportunity's probability is fixed.")]})
+        elif probability in (None, ""):
+            current.probability = current.stage.probability
+            current.probability_overridden = False
+        else:
+            current.probability = _stage_probability(StageKind.OPEN, probability)
+            current.probability_overridden = current.probability != current.stage.probability
+    _validate(current)
+    if moved:
+        _require_stage_entry(current, current.stage)
+    current.version += 1
+    current.updated_by = by
+    current.save()
+    if moved:
+        _log_stage(current, from_stage=from_stage, from_status=from_status, by=by)
+    return current
+
+
+@transaction.atomic
+def opportunity_stage_move(*, opportunity: Opportunity, stage: Stage, by: User, expected_version: int | None = None,
+                           closed_on: dt.date | None = None, reason: str | None = None) -> Opportunity:
+    """Move to ``stage`` (kanban, API, bulk): requirements checked, probability from the stage."""
+    if stage.kind == StageKind.LOST and not (reason or "").strip():
+        raise ValidationError({"close_reason": [_("Say why the opportunity was lost.")]})
+    data: dict[str, Any] = {"stage": stage}
+    if closed_on:
+        data["closed_on"] = closed_on
+    if reason is not None:
+        data["close_reason"] = reason
+    current = Opportunity.objects.select_related("stage").get(pk=opportunity.pk)
+    if current.stage_id == stage.pk:
+        return current
+    return opportunity_update(opportunity=current, by=by, data=data, expected_version=expected_version)
+
+
+def opportunity_won(*, opportunity: Opportunity, by: User, reason: str = "", closed_on: dt.date | None = None,
+                    expected_version: int | None = None) -> Opportunity:
+    stage = terminal_stage(opportunity.pipeline, StageKind.WON)
+    return opportunity_stage_move(opportunity=opportunity, stage=stage, by=by, reason=reason, closed_on=closed_on,
+                                  expected_version=expected_version)
+
+
+def opportunity_lost(*, opportunity: Opportunity, by: User, reason: str, closed_on: dt.date | None = None,
+                     expected_version: int | None = None) -> Opportunity:
+    stage = terminal_stage(opportunity.pipeline, StageKind.LOST)
+    return opportunity_stage_move(opportunity=opportunity, stage=stage, by=by, reason=reason, closed_on=closed_on,
+                                  expected_version=expected_version)
+
+
+def opportunities_bulk_stage(*, opportunity_ids: list[int], stage: Stage, by: User, reason: str = "") -> BulkResult:
+    """Move each opportunity (checked one by one, each in its own transaction)."""
+    result = BulkResult()
+    visible = {o.pk: o for o in Opportunity.objects.visible_to(by).filter(pk__in=opportunity_ids)}
+    for pk in opportunity_ids:
+        record = visible.get(pk)
+        if record is None:
+            result.failed[pk] = _("Not found.")
+            continue
+        try:
+            opportunity_stage_move(opportunity=record, stage=stage, by=by, reason=reason or None)
+        except ValidationError as exc:
+            result.failed[pk] = "; ".join(exc.messages)
+        except ApplicationError as exc:
+            result.failed[pk] = exc.message
+        else:
+            result.done.append(pk)
+    return result
+
+
+@transaction.atomic
+def opportunity_amount_from_lines(*, opportunity: Opportunity, amount: Decimal, by: User) -> Opportunity:
+    """The header amount follows the product lines (called by the contracts app after line changes)."""
+    current = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    amount = to_money(amount)
+    if current.amount != amount:
+        current.amount = amount
+        current.version += 1
+        current.updated_by = by
+        current.save(update_fields=["amount", "version", "updated_by", "updated_at"])
+    return current
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity: Opportunity, by: User) -> None:
+    require_perm(by, Module.OPPORTUNITIES, Action.DELETE)
+    _require_editable(opportunity, by)
+    Opportunity.objects.filter(pk=opportunity.pk).update(deleted_at=timezone.now(), deleted_by=by)
+
+
+@transaction.atomic
+def opportunity_team_member_add(*, opportunity: Opportunity, user: User, can_edit: bool, by: User,
+                                expires_at: dt.datetime | None = None) -> OpportunityTeamMember:
+    _require_editable(opportunity, by)
+    member, _created = OpportunityTeamMember.objects.update_or_create(
+        opportunity=opportunity, user=user, defaults={"can_edit": can_edit, "expires_at": expires_at})
+    return member
