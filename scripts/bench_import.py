@@ -22,8 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CITIES = [("浙江省", "杭州市", "0571"), ("上海市", "上海市", "021"), ("北京市", "北京市", "010"),
-          ("广东省", "深圳市", "0755"), ("江苏省", "南京市", "025"), ("四川省", "成都市", "028")]
+CITIES = [
+    ("浙江省", "杭州市", "0571"),
+    ("上海市", "上海市", "021"),
+    ("北京市", "北京市", "010"),
+    ("广东省", "深圳市", "0755"),
+    ("江苏省", "南京市", "025"),
+    ("四川省", "成都市", "028"),
+]
 KINDS = ["科技", "贸易", "制造", "软件", "物流", "电子"]
 
 
@@ -33,8 +39,17 @@ def generate(path: Path, rows: int) -> None:
         writer.writerow(["客户名称", "电话", "邮箱", "省份", "城市", "员工人数", "备注"])
         for i in range(rows):
             province, city, area = CITIES[i % len(CITIES)]
-            writer.writerow([f"{city[:2]}基准{i:06d}{KINDS[i % len(KINDS)]}有限公司", f"{area}-{6000 + i % 3000} {1000 + i % 9000}",
-                             f"bench{i}@example.com", province, city, 10 + i % 500, f"第{i}行"])
+            writer.writerow(
+                [
+                    f"{city[:2]}基准{i:06d}{KINDS[i % len(KINDS)]}有限公司",
+                    f"{area}-{6000 + i % 3000} {1000 + i % 9000}",
+                    f"bench{i}@example.com",
+                    province,
+                    city,
+                    10 + i % 500,
+                    f"第{i}行",
+                ]
+            )
 
 
 def peak_rss_mb() -> float:
@@ -67,7 +82,8 @@ def main() -> int:
 
     roles = role_templates_install()
     user = User.objects.filter(username="bench-admin").first() or user_create(
-        username="bench-admin", display_name="bench", roles=[roles["admin"]])
+        username="bench-admin", display_name="bench", roles=[roles["admin"]]
+    )
 
     path = workdir / "bench.csv"
     started = time.perf_counter()
@@ -76,11 +92,17 @@ def main() -> int:
     rss_before = peak_rss_mb()
 
     started = time.perf_counter()
-    job, result = import_file(user=user, entity="customers", path=path,
-                              options={"mode": "create", "match_on": [], "atomic": not args.row_by_row})
+    _job, result = import_file(
+        user=user,
+        entity="customers",
+        path=path,
+        options={"mode": "create", "match_on": [], "atomic": not args.row_by_row},
+    )
     elapsed = time.perf_counter() - started
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"database: {engine}; rows: {args.rows}; file: {path.stat().st_size / 1e6:.1f} MB (generated in {generated:.1f} s)")
+    print(
+        f"database: {engine}; rows: {args.rows}; file: {path.stat().st_size / 1e6:.1f} MB (generated in {generated:.1f} s)"
+    )
     print(f"created {result.created}, failed {result.failed}, warnings {len(result.warnings)}")
     print(f"import: {elapsed:.1f} s, {args.rows / elapsed:.0f} rows/s")
     print(f"peak RSS: {peak_rss_mb():.0f} MB (before the import: {rss_before:.0f} MB)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,10 @@ def extract() -> Path:
 def _normalise_header(path: Path) -> None:
     polib = _polib()
     po = polib.pofile(str(path), wrapwidth=0)
+    po.metadata_is_fuzzy = False  # makemessages marks a new catalogue's header fuzzy
+    po.header = "Simplified Chinese catalogue of FORP-CRM (scripts/i18n.py extract; translations by hand)."
+    po.metadata["Project-Id-Version"] = "FORP-CRM"
+    po.metadata["Language-Team"] = "FORP-CRM"
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
@@ -146,6 +151,26 @@ def extract_fresh() -> dict[tuple[str | None, str], tuple[str, ...]]:
         }
 
 
+_PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]|\{[^{}]*\}")
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(p for p in _PLACEHOLDER.findall(text or "") if p != "%%")
+
+
+def _placeholders_match(entry) -> bool:
+    """A translation keeps the msgid's %(name)s / %s / {name} placeholders (else it breaks at run time)."""
+    if "python-format" not in entry.flags and "python-brace-format" not in entry.flags:
+        return True
+    if entry.msgid_plural:
+        wanted = _placeholders(entry.msgid_plural)
+        return all(
+            set(_placeholders(value)) <= set(wanted) | set(_placeholders(entry.msgid))
+            for value in entry.msgstr_plural.values()
+        )
+    return _placeholders(entry.msgstr) == _placeholders(entry.msgid)
+
+
 def _is_translated(entry) -> bool:
     if entry.msgid_plural:
         return bool(entry.msgstr_plural) and all(value.strip() for value in entry.msgstr_plural.values())
@@ -180,6 +205,8 @@ def missing(*, fresh: bool = True) -> list[Missing]:
             problems.append(Missing(key[1], key[0], "fuzzy", occurrences))
         elif not _is_translated(entry):
             problems.append(Missing(key[1], key[0], "untranslated", occurrences))
+        elif not _placeholders_match(entry):
+            problems.append(Missing(key[1], key[0], "placeholders differ from the msgid", occurrences))
     return problems
 
 

@@ -87,10 +87,15 @@ class ProductDefinition(EntityDefinition):
         return bool(changed)
 
 
-def _product(text: str, ctx: ImportContext) -> Product:
+def _product(value: Any, ctx: ImportContext) -> Product:
+    """A catalogue product by name, through the preset's alias table; each alias use is counted."""
+    text = str(value).strip()
     aliases = ctx.options.get("product_aliases") or {}
     name = aliases.get(text, text)
-    product = Product.objects.filter(name__iexact=name).first()
+    cache = ctx.cache.setdefault("products", {})
+    if name.lower() not in cache:
+        cache[name.lower()] = Product.objects.filter(name__iexact=name).first()
+    product = cache[name.lower()]
     if product is None:
         raise ValueError(_("No product “%(name)s” in the catalogue; add it or map the name in the preset's "
                            "product_aliases.") % {"name": text})
@@ -132,7 +137,7 @@ class OpportunityDefinition(EntityDefinition):
                       aliases=("sales agent", "agent", "负责人", "销售", "销售代表")),
             FieldSpec("customer", gettext_lazy("customer"), kind="fk", lookup=_customer,
                       aliases=("account", "客户", "客户名称", "公司")),
-            FieldSpec("product", gettext_lazy("product"), kind="fk", lookup=_product, aliases=("产品", "产品名称")),
+            FieldSpec("product", gettext_lazy("product"), kind="custom", parse=_product, aliases=("产品", "产品名称")),
             FieldSpec("stage", gettext_lazy("stage"), kind="fk", lookup=_stage, required=True,
                       aliases=("deal stage", "deal_stage", "阶段", "销售阶段")),
             FieldSpec("engaged_on", gettext_lazy("engaged on"), kind="date", aliases=("engage date", "开始日期")),
@@ -204,11 +209,12 @@ class OpportunityDefinition(EntityDefinition):
             data["owner"] = values["owner"]
         return data
 
-    def _lines(self, opportunity: Opportunity, values: dict[str, Any], amount: Decimal, ctx: ImportContext) -> bool:
+    def _lines(self, opportunity: Opportunity, values: dict[str, Any], amount: Decimal, ctx: ImportContext,
+               new: bool = False) -> bool:
         product = values.get("product")
         if product is None:
             return False
-        current = list(OpportunityLine.objects.filter(opportunity=opportunity))
+        current = [] if new else list(OpportunityLine.objects.filter(opportunity=opportunity))
         if (len(current) == 1 and current[0].product_id == product.pk and current[0].unit_price == amount
                 and current[0].quantity == 1 and current[0].discount == 0):
             return False
@@ -218,13 +224,10 @@ class OpportunityDefinition(EntityDefinition):
 
     def create(self, values: dict[str, Any], ctx: ImportContext) -> Opportunity:
         data = self._data(values, ctx)
-        external_ref = data.pop("external_ref", "")
         owner = data.pop("owner", None)
         data["amount"] = line_subtotal(Decimal(1), data["amount"], Decimal(0))
         opportunity = opportunity_create(by=ctx.user, data=data, owner=owner)
-        if external_ref:
-            Opportunity.objects.filter(pk=opportunity.pk).update(external_ref=external_ref)
-        self._lines(opportunity, values, data["amount"], ctx)
+        self._lines(opportunity, values, data["amount"], ctx, new=True)
         return opportunity
 
     def update(self, match: Match, values: dict[str, Any], ctx: ImportContext) -> bool:

@@ -72,3 +72,53 @@ def expected_version(request, data: dict | None = None) -> int | None:
         except (TypeError, ValueError):
             return -1
     return None
+
+
+def etag(record) -> str:
+    """The strong ETag of a versioned record: its version in quotes."""
+    return f'"{record.version}"'
+
+
+def with_etag(response: Response, record) -> Response:
+    response["ETag"] = etag(record)
+    return response
+
+
+def required_version(request) -> int:
+    """The version the client read (If-Match or `version`); a write without one is refused (428)."""
+    data = request.data if hasattr(request.data, "get") else None
+    version = expected_version(request, data)
+    if version is None:
+        raise PreconditionRequired()
+    return version
+
+
+def conflict_response(exc: ConflictError, current_record, serializer_class, context) -> Response:
+    """412 with the values as they are now (the service's, else the whole record) and the current version."""
+    current = exc.current or serializer_class(current_record, context=context).data
+    response = Response(
+        {"detail": exc.message, "code": exc.code, "current": current, "version": current_record.version},
+        status=status.HTTP_412_PRECONDITION_FAILED,
+    )
+    return with_etag(response, current_record)
+
+
+class SelectablePaginationMixin:
+    """For view sets: page numbers by default (stable when the queryset orders with an `id`
+    tie-breaker); keyset pagination on -id with `?paginate=cursor`. ``paginated(qs, serializer)``
+    answers one page."""
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            request = getattr(self, "request", None)
+            wants_cursor = request is not None and request.query_params.get("paginate") == "cursor"
+            self._paginator = IdCursorPagination() if wants_cursor else StablePageNumberPagination()
+        return self._paginator
+
+    def paginated(self, queryset, serializer_class, **context):
+        page = self.paginate_queryset(queryset)
+        ctx = {**self.get_serializer_context(), **context}
+        if page is not None:
+            return self.get_paginated_response(serializer_class(page, many=True, context=ctx).data)
+        return Response(serializer_class(queryset, many=True, context=ctx).data)

@@ -18,9 +18,7 @@ from .models import Customer, CustomerStatus, Gender
 def style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+        if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple | forms.RadioSelect)):
             widget.attrs.setdefault("class", "form-check-input")
         elif isinstance(widget, forms.Select | forms.SelectMultiple | forms.NullBooleanSelect):
             widget.attrs.setdefault("class", "form-select")
@@ -99,9 +97,7 @@ def custom_data(form: forms.BaseForm, names: list[str]) -> dict:
     values = {}
     for name in names:
         value = form.cleaned_data.get(name)
-        if isinstance(value, dt.datetime):
-            value = value.isoformat()
-        elif isinstance(value, dt.date):
+        if isinstance(value, (dt.datetime, dt.date)):
             value = value.isoformat()
         elif isinstance(value, Decimal):
             value = str(value)

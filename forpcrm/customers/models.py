@@ -75,6 +75,9 @@ class Customer(TimeStampedModel, SoftDeleteModel, VersionedModel):
         related_name="customers",
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    # The tag names as text ("a, b"), kept by services next to the M2M so that history shows tag changes
+    # and a stale save can be merged for tags like for any other field.
+    tag_names = models.CharField(_("tags"), max_length=1000, blank=True, editable=False)
     remarks = models.TextField(_("remarks"), blank=True)
     custom = models.JSONField(_("user-defined fields"), default=dict, blank=True)
 

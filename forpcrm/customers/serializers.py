@@ -170,6 +170,8 @@ class HistoryChangeSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     by = serializers.CharField(allow_null=True)
+    action = serializers.CharField(help_text="created, changed, deleted, restored")
+    reason = serializers.CharField(allow_blank=True)
     changes = HistoryChangeSerializer(many=True)
 
 
@@ -183,6 +185,8 @@ def history_entry_data(entry) -> dict:
     return {
         "at": serializers.DateTimeField().to_representation(entry.at) if entry.at else None,
         "by": (by.label if isinstance(by, User) else (str(by) if by else None)),
+        "action": str(getattr(entry, "action", "changed")),
+        "reason": str(getattr(entry, "reason", "") or ""),
         "changes": [{"field": str(label), "old": plain(old), "new": plain(new)} for label, old, new in entry.changes],
     }
 
@@ -357,6 +361,8 @@ class BulkSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1000)
     to = serializers.IntegerField(required=False, help_text="transfer: user id")
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, help_text="tag")
+    mode = serializers.ChoiceField(choices=["add", "set"], required=False, default="add",
+                                   help_text="tag: add to the existing tags or replace them")
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="release / transfer")
 
     def validate(self, attrs):

@@ -1,5 +1,6 @@
 """Forms of the field and picklist settings pages."""
 
+import contextlib
 import json
 
 from django import forms
@@ -75,10 +76,8 @@ class FieldDefinitionForm(forms.Form):
         if default and cd["field_type"] == FieldType.MULTI_CHOICE:
             default = [p.strip() for p in default.split(",") if p.strip()]
         elif default and default.startswith(("[", "{")):
-            try:
+            with contextlib.suppress(ValueError):
                 default = json.loads(default)
-            except ValueError:
-                pass
         return {
             "label": cd["label"], "label_en": cd["label_en"], "field_type": cd["field_type"],
             "required": cd["required"], "default": default or None, "help_text": cd["help_text"],

@@ -19,9 +19,15 @@ PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
 @cache
 def shipped_presets() -> dict[str, dict[str, Any]]:
-    """name → {"entity", "label", "mapping": {header: field}, "options": {...}, "file"?}."""
+    """name → {"entity", "label", "mapping": {header: field}, "options": {...}, "file"?}.
+
+    Shipped with the imports app (``imports/presets/``) and with any app that has a ``presets/`` folder."""
+    from django.apps import apps
+
     presets = {}
-    for path in sorted(PRESET_DIR.glob("*.json")):
+    folders = [PRESET_DIR] + [Path(c.path) / "presets" for c in apps.get_app_configs()
+                              if Path(c.path) / "presets" != PRESET_DIR]
+    for path in sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         data.setdefault("name", path.stem)
         presets[data["name"]] = data

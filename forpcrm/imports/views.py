@@ -22,7 +22,13 @@ from .forms import OptionsForm, UploadForm
 from .presets import presets_for
 from .reports import error_report_response
 from .selectors import import_job_get, import_job_list, importable_definitions
-from .services import import_job_configure, import_job_create, import_job_preview, import_job_start, progress_key
+from .services import (
+    import_job_configure,
+    import_job_create,
+    import_job_preview,
+    import_job_start,
+    progress_key,
+)
 
 PREVIEW_ROWS = 20
 

@@ -107,22 +107,38 @@ class MeSerializer(UserSerializer):
 
 
 class TokenObtainView(ObtainAuthToken):
-    """POST username (or e-mail) and password; answers the caller's API token."""
+    """POST username (or e-mail) and password: the caller's API token (the same one until revoked).
+    DELETE (authenticated): revoke the caller's token."""
 
     @extend_schema(
-        request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField(),
-                                                      "user_id": serializers.IntegerField()}),
+        request=inline_serializer("TokenRequest", {
+            "username": serializers.CharField(help_text="Username or e-mail address."),
+            "password": serializers.CharField(),
+        }),
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(),
+                                                            "user_id": serializers.IntegerField()}),
+                   400: inline_serializer("TokenError", {"non_field_errors": serializers.ListField(
+                       child=serializers.CharField())})},
         auth=[],
         tags=["auth"],
     )
     def post(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
+        data = request.data
+        if hasattr(data, "get") and not data.get("username") and data.get("email"):
+            data = {"username": data.get("email"), "password": data.get("password")}
+        serializer = self.get_serializer(data=data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key, "user_id": user.pk})
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def delete(self, request, *args, **kwargs):
+        if not (request.user and request.user.is_authenticated):
+            return Response({"detail": _("Authentication credentials were not provided."),
+                             "code": "not_authenticated"}, status=401)
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=204)
 
 
 class MeView(APIView):

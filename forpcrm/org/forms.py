@@ -32,9 +32,7 @@ class BootstrapMixin:
     def _style(self):
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.CheckboxSelectMultiple):
+            if isinstance(widget, (forms.CheckboxInput, forms.CheckboxSelectMultiple)):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")

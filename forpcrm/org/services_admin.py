@@ -58,12 +58,12 @@ def department_update(*, department: Department, by: User, name: str, parent: De
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": [_("A department needs a name.")]})
-    if not is_active and department.is_active:
-        if User.objects.filter(department__path__startswith=department.path, is_active=True).exists():
-            raise ApplicationError(
-                _("“%(name)s” still has active users; move them first.") % {"name": department.name},
-                code="department_in_use",
-            )
+    if not is_active and department.is_active and User.objects.filter(
+            department__path__startswith=department.path, is_active=True).exists():
+        raise ApplicationError(
+            _("“%(name)s” still has active users; move them first.") % {"name": department.name},
+            code="department_in_use",
+        )
     if (parent.pk if parent else None) != department.parent_id:
         department = department_move(department=department, parent=parent)
     Department.objects.filter(pk=department.pk).update(name=name, is_active=is_active)

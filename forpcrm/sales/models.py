@@ -5,7 +5,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from forpcrm.core.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel, VersionedModel
+from forpcrm.core.models import (
+    AliveManager,
+    SoftDeleteModel,
+    SoftDeleteQuerySet,
+    TimeStampedModel,
+    VersionedModel,
+)
 from forpcrm.org.access import OwnedAccess, ScopedQuerySet
 
 

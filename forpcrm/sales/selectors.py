@@ -116,12 +116,12 @@ def kanban_board(*, user: User, pipeline: Pipeline, params: Mapping[str, str]) -
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
     totals = {row["stage_id"]: row for row in qs.order_by().values("stage_id").annotate(
-        count=Count("id"), amount=Sum("amount"), weighted=Sum(_weighted_expr()))}
+        n=Count("id"), total=Sum("amount"), wsum=Sum(_weighted_expr()))}
     columns = []
     for stage in stages:
         row = totals.get(stage.pk) or {}
-        column = Column(stage, row.get("count", 0), to_money(row.get("amount") or 0),
-                        to_money((row.get("weighted") or 0) / Decimal(100)))
+        column = Column(stage, row.get("n", 0), to_money(row.get("total") or 0),
+                        to_money((row.get("wsum") or 0) / Decimal(100)))
         if column.count:
             column.cards = list(qs.filter(stage=stage).select_related("customer", "owner")
                                 .order_by("-updated_at", "-id")[:CARDS_PER_COLUMN])
@@ -184,9 +184,9 @@ def _quarter_label(day: dt.date) -> str:
 
 def _ranking(qs: QuerySet, key: str, label_of: dict[int | None, str]) -> list[dict[str, Any]]:
     rows = (qs.filter(status=OpportunityStatus.WON).order_by().values(key)
-            .annotate(count=Count("id"), amount=Sum("amount")))
-    items = [{"id": r[key], "name": label_of.get(r[key], "—"), "count": r["count"],
-              "amount": to_money(r["amount"] or 0)} for r in rows]
+            .annotate(n=Count("id"), total=Sum("amount")))
+    items = [{"id": r[key], "name": label_of.get(r[key], "—"), "count": r["n"],
+              "amount": to_money(r["total"] or 0)} for r in rows]
     items.sort(key=lambda item: (-item["amount"], item["name"]))
     return items
 
@@ -196,7 +196,7 @@ def sales_overview(*, user: User, params: Mapping[str, str]) -> dict[str, Any]:
     flt = OverviewFilter.from_params(params)
     qs = overview_queryset(user=user, flt=flt)
     by_stage = {r["stage_id"]: r for r in qs.order_by().values("stage_id").annotate(
-        count=Count("id"), amount=Sum("amount"), weighted=Sum(_weighted_expr()))}
+        n=Count("id"), total=Sum("amount"), wsum=Sum(_weighted_expr()))}
     stages = Stage.objects.filter(pk__in=list(by_stage)).select_related("pipeline").order_by(
         "pipeline__sort_order", "pipeline_id", "sort_order", "id")
     if flt.pipeline_id:
@@ -205,15 +205,15 @@ def sales_overview(*, user: User, params: Mapping[str, str]) -> dict[str, Any]:
     for stage in stages:
         row = by_stage.get(stage.pk) or {}
         funnel.append({"stage_id": stage.pk, "name": stage.name, "pipeline": stage.pipeline.name, "kind": stage.kind,
-                       "probability": stage.probability, "count": row.get("count", 0),
-                       "amount": to_money(row.get("amount") or 0),
-                       "weighted": to_money((row.get("weighted") or 0) / Decimal(100))})
+                       "probability": stage.probability, "count": row.get("n", 0),
+                       "amount": to_money(row.get("total") or 0),
+                       "weighted": to_money((row.get("wsum") or 0) / Decimal(100))})
     status_rows = {r["status"]: r for r in qs.order_by().values("status").annotate(
-        count=Count("id"), amount=Sum("amount"), weighted=Sum(_weighted_expr()), cycle=Avg("cycle_days"))}
+        n=Count("id"), total=Sum("amount"), wsum=Sum(_weighted_expr()), cycle=Avg("cycle_days"))}
     won = status_rows.get(OpportunityStatus.WON, {})
     lost = status_rows.get(OpportunityStatus.LOST, {})
     open_ = status_rows.get(OpportunityStatus.OPEN, {})
-    won_count, lost_count = won.get("count", 0), lost.get("count", 0)
+    won_count, lost_count = won.get("n", 0), lost.get("n", 0)
     win_rate = None
     if won_count + lost_count:
         win_rate = (Decimal(100) * won_count / (won_count + lost_count)).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -221,12 +221,12 @@ def sales_overview(*, user: User, params: Mapping[str, str]) -> dict[str, Any]:
     if won.get("cycle") is not None:
         avg_cycle = Decimal(str(won["cycle"])).quantize(Decimal("0.1"), ROUND_HALF_UP)
     won_qs = qs.filter(status=OpportunityStatus.WON, closed_on__isnull=False).order_by()
-    by_month = [{"period": r["period"].strftime("%Y-%m"), "count": r["count"], "amount": to_money(r["amount"] or 0)}
+    by_month = [{"period": r["period"].strftime("%Y-%m"), "count": r["n"], "amount": to_money(r["total"] or 0)}
                 for r in won_qs.annotate(period=TruncMonth("closed_on")).values("period")
-                .annotate(count=Count("id"), amount=Sum("amount")).order_by("period")]
-    by_quarter = [{"period": _quarter_label(r["period"]), "count": r["count"], "amount": to_money(r["amount"] or 0)}
+                .annotate(n=Count("id"), total=Sum("amount")).order_by("period")]
+    by_quarter = [{"period": _quarter_label(r["period"]), "count": r["n"], "amount": to_money(r["total"] or 0)}
                   for r in won_qs.annotate(period=TruncQuarter("closed_on")).values("period")
-                  .annotate(count=Count("id"), amount=Sum("amount")).order_by("period")]
+                  .annotate(n=Count("id"), total=Sum("amount")).order_by("period")]
     owner_ids = set(qs.order_by().values_list("owner_id", flat=True).distinct())
     users = {u.pk: u for u in User.objects.filter(pk__in=owner_ids)}
     manager_ids = {u.manager_id for u in users.values() if u.manager_id}
@@ -236,10 +236,10 @@ def sales_overview(*, user: User, params: Mapping[str, str]) -> dict[str, Any]:
     return {
         "filter": flt,
         "funnel": funnel,
-        "open": {"count": open_.get("count", 0), "amount": to_money(open_.get("amount") or 0),
-                 "weighted": to_money((open_.get("weighted") or 0) / Decimal(100))},
-        "won": {"count": won_count, "amount": to_money(won.get("amount") or 0)},
-        "lost": {"count": lost_count, "amount": to_money(lost.get("amount") or 0)},
+        "open": {"count": open_.get("n", 0), "amount": to_money(open_.get("total") or 0),
+                 "weighted": to_money((open_.get("wsum") or 0) / Decimal(100))},
+        "won": {"count": won_count, "amount": to_money(won.get("total") or 0)},
+        "lost": {"count": lost_count, "amount": to_money(lost.get("total") or 0)},
         "win_rate": win_rate,
         "avg_cycle_days": avg_cycle,
         "won_by_month": by_month,

@@ -48,7 +48,7 @@ DOCUMENT_CHECKS: list[Callable[[Opportunity, Stage], bool]] = []
 
 EDITABLE_FIELDS = {
     "name", "customer", "contact", "amount", "currency", "probability", "expected_close_date", "engaged_on",
-    "source", "competitors", "description", "tags", "custom", "owner", "close_reason", "closed_on",
+    "source", "competitors", "description", "tags", "custom", "owner", "close_reason", "closed_on", "external_ref",
 }
 
 
@@ -283,7 +283,7 @@ def _clean_values(data: dict[str, Any], by: User) -> dict[str, Any]:
     if "tags" in values:
         tags = values["tags"] or []
         if isinstance(tags, str):
-            tags = [t for t in tags.replace("，", ",").split(",")]
+            tags = tags.replace("，", ",").split(",")
         values["tags"] = sorted({str(t).strip() for t in tags if str(t).strip()})
     if "owner" in values:
         owner = values["owner"]
@@ -332,8 +332,8 @@ def opportunity_create(*, by: User, data: dict[str, Any], owner: User | None = N
     values = _clean_values(data, by)
     if "customer" not in values:
         raise ValidationError({"customer": [_("An opportunity needs a customer.")]})
-    if stage is not None and not isinstance(stage, Stage):
-        stage = Stage.objects.filter(pk=stage).select_related("pipeline").first()
+    if stage is not None:
+        stage = Stage.objects.filter(pk=getattr(stage, "pk", stage)).select_related("pipeline").first()
         if stage is None:
             raise ValidationError({"stage": [_("Unknown stage.")]})
     if pipeline is not None and not isinstance(pipeline, Pipeline):
@@ -401,7 +401,7 @@ def opportunity_update(*, opportunity: Opportunity, by: User, data: dict[str, An
     from_stage, from_status = current.stage, current.status
     moved = False
     if stage not in (None, "") and (getattr(stage, "pk", stage) != current.stage_id):
-        stage = stage if isinstance(stage, Stage) else Stage.objects.filter(pk=stage).first()
+        stage = Stage.objects.filter(pk=getattr(stage, "pk", stage)).first()  # fresh: its rules may have changed
         if stage is None or stage.pipeline_id != current.pipeline_id:
             raise ValidationError({"stage": [_("Choose a stage of the opportunity's pipeline.")]})
         _apply_stage(current, stage, closed_on=closed_on, reason=reason)

@@ -153,7 +153,9 @@ def test_log_in_create_customer_find_by_pinyin_initials_and_open(
     name_input = wait.until(ec.presence_of_element_located((By.NAME, "name")))
     name_input.send_keys(CUSTOMER_NAME)
     field_input = browser.find_element(By.NAME, f"custom__{FIELD_CODE}")
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", field_input)
+    browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", field_input
+    )
     field_input.send_keys(FIELD_VALUE)
     submit(name_input.find_element(By.XPATH, "./ancestor::form"))
     wait.until(lambda d: "/customers/new/" not in d.current_url)

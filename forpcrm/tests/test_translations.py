@@ -88,6 +88,8 @@ def test_the_tool_reports_an_untranslated_and_a_fuzzy_entry(tmp_path, monkeypatc
     po.append(polib.POEntry(msgid="Customers", msgstr="客户"))
     po.append(polib.POEntry(msgid="Contacts", msgstr=""))
     po.append(polib.POEntry(msgid="Pool", msgstr="公海", flags=["fuzzy"]))
+    po.append(polib.POEntry(msgid="%(name)s left", msgstr="%(user)s 离开", flags=["python-format"]))
+    po.append(polib.POEntry(msgid="%(name)s came", msgstr="%(name)s 来了", flags=["python-format"]))
     po.append(
         polib.POEntry(
             msgid="%(n)s customer", msgid_plural="%(n)s customers", msgstr_plural={0: "%(n)s 个客户"}
@@ -99,8 +101,17 @@ def test_the_tool_reports_an_untranslated_and_a_fuzzy_entry(tmp_path, monkeypatc
 
     problems = i18n.missing(fresh=False)
 
-    assert [(p.msgid, p.reason) for p in problems] == [("Contacts", "untranslated"), ("Pool", "fuzzy")]
+    assert [(p.msgid, p.reason) for p in problems] == [
+        ("%(name)s left", "placeholders differ from the msgid"),
+        ("Contacts", "untranslated"),
+        ("Pool", "fuzzy"),
+    ]
     compiled = tmp_path / "django.mo"
     compiled.write_bytes(i18n.compiled_bytes(path))
     catalogue = polib.mofile(str(compiled))
-    assert sorted(e.msgid for e in catalogue if e.msgid) == ["%(n)s customer", "Customers"]
+    assert sorted(e.msgid for e in catalogue if e.msgid) == [
+        "%(n)s customer",
+        "%(name)s came",
+        "%(name)s left",
+        "Customers",
+    ]

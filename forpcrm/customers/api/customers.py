@@ -125,10 +125,8 @@ class CustomerViewSet(SelectablePaginationMixin, viewsets.GenericViewSet):
         context = self.get_serializer_context()
         expand = {p.strip() for p in self.request.query_params.get("expand", "").split(",") if p.strip()}
         if "contacts" in expand and contacts_allowed(user):
-            context["contacts"] = list(
-                Contact.objects.visible_to(user).filter(customer=customer).select_related("customer")
-                .order_by("-is_primary", "id")
-            )
+            context["contacts"] = list(selectors.customer_contacts(user=user, customer=customer)
+                                       .select_related("customer"))
         data = CustomerDetailSerializer(customer, context=context).data
         return with_etag(Response(data, status=status_code), customer)
 
@@ -241,7 +239,7 @@ class CustomerViewSet(SelectablePaginationMixin, viewsets.GenericViewSet):
         serializer = BulkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        params = {k: data[k] for k in ("to", "tags", "reason") if k in data}
+        params = {k: data[k] for k in ("to", "tags", "reason", "mode") if k in data}
         result = services.customers_bulk(action=data["action"], customer_ids=data["ids"], by=request.user, **params)
         return Response({"done": list(result.done), "failed": {str(k): str(v) for k, v in result.failed.items()}})
 
@@ -268,7 +266,7 @@ class CustomerViewSet(SelectablePaginationMixin, viewsets.GenericViewSet):
             serializer = TeamMemberWriteSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             services.team_member_add(customer=customer, by=request.user, **serializer.validated_data)
-        members = customer.team_members.select_related("user").order_by("added_at", "id")
+        members = selectors.customer_team(customer=customer)
         code = status.HTTP_200_OK if request.method == "GET" else status.HTTP_201_CREATED
         return Response(TeamMemberSerializer(members, many=True).data, status=code)
 
@@ -312,7 +310,7 @@ class CustomerViewSet(SelectablePaginationMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def ownership(self, request, pk=None):
         customer = self._visible(pk)
-        log = customer.ownership_log.select_related("from_user", "to_user", "by").order_by("-at", "-id")
+        log = selectors.customer_ownership_log(customer=customer)
         return Response(OwnershipLogSerializer(log, many=True).data)
 
     # --- contacts sub-resource (C08: refused without contacts view) ------------------------------

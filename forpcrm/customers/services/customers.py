@@ -83,6 +83,15 @@ def _resolve_parent(customer: Customer, value) -> Customer | None:
     return parent
 
 
+def _conflict_keys(current: dict) -> dict:
+    """Conflict values under the names callers use ("tags" as a list, not the stored text)."""
+    result = dict(current)
+    if "tag_names" in result:
+        text = result.pop("tag_names") or ""
+        result["tags"] = [t for t in text.split(", ") if t]
+    return result
+
+
 def _assign(customer: Customer, data: dict) -> None:
     for key, value in data.items():
         if key in ("tags", "custom"):
@@ -114,16 +123,36 @@ def _validate(customer: Customer) -> None:
     customer_keys_refresh(customer)  # full_clean may have converted values
 
 
-def _tags_apply(customer: Customer, names: list[str] | str | None) -> None:
+def tag_names_clean(names: list[str] | str | None) -> list[str]:
+    """Tag names without blanks or repeats, in the given order; a string is split on commas."""
     if isinstance(names, str):
         names = names.replace("，", ",").split(",")
-    wanted = list(dict.fromkeys(n.strip() for n in (names or []) if n and n.strip()))
+    wanted = list(dict.fromkeys(str(n).strip() for n in (names or []) if n and str(n).strip()))
     for name in wanted:
         if len(name) > 50:
             raise ValidationError({"tags": [_("A tag has at most 50 characters.")]})
-    existing = {t.name: t for t in Tag.objects.filter(name__in=wanted)}
-    tags = [existing.get(name) or Tag.objects.create(name=name) for name in wanted]
-    customer.tags.set(tags)
+    return wanted
+
+
+def tag_names_text(names: list[str]) -> str:
+    return ", ".join(sorted(names))
+
+
+def _tags_store(customer: Customer, names: list[str]) -> None:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    customer.tags.set([existing.get(name) or Tag.objects.create(name=name) for name in names])
+
+
+def _tags_apply(customer: Customer, names: list[str] | str | None, *, by: User | None = None) -> None:
+    """Set the customer's tags (a versioned change, kept in history)."""
+    wanted = tag_names_clean(names)
+    text = tag_names_text(wanted)
+    if text != customer.tag_names:
+        customer.tag_names = text
+        if len(text) > 1000:
+            raise ValidationError({"tags": [_("Too many tags.")]})
+        save_with_history(customer, by=by or customer.updated_by)
+    _tags_store(customer, wanted)
 
 
 def ownership_log(customer: Customer, action: str, *, from_user=None, to_user=None, by=None, reason="") -> None:
@@ -159,6 +188,8 @@ def customer_create(*, by: User, data: dict, owner=_OWNER_DEFAULT, confirm_dupli
     _assign(customer, data)
     customer.custom = customfields.clean_values(Entity.CUSTOMER, data.get("custom") or {})
     customer.department_id = owner.department_id if owner else by.department_id
+    tags = tag_names_clean(data.get("tags"))
+    customer.tag_names = tag_names_text(tags)
     now = timezone.now()
     if owner is not None:
         customer.owned_since = now
@@ -170,8 +201,8 @@ def customer_create(*, by: User, data: dict, owner=_OWNER_DEFAULT, confirm_dupli
         if matches:
             raise DuplicatesFound(matches)
     save_with_history(customer, by=by)
-    if "tags" in data:
-        _tags_apply(customer, data["tags"])
+    if tags:
+        _tags_store(customer, tags)
     ownership_log(customer, OwnershipAction.CREATE, to_user=owner, by=by)
     return customer
 
@@ -191,21 +222,25 @@ def customer_update(*, customer: Customer, by: User, data: dict, expected_versio
     if custom_in is not None:
         cleaned = customfields.clean_values(Entity.CUSTOMER, custom_in, partial=True, existing={})
         custom_clean = {code: cleaned.get(code) for code in custom_in}
+    tags = tag_names_clean(data.pop("tags")) if "tags" in data else None
+    if tags is not None:
+        data["tag_names"] = tag_names_text(tags)
     if expected_version is not None and expected_version != current.version:
         if strict:
             raise ConflictError(
                 _("This record was changed by someone else (version %(current)d, yours %(yours)d).")
                 % {"current": current.version, "yours": expected_version},
-                current={k: plain(getattr(current, "parent_id" if k == "parent" else k))
-                         for k in data if k not in ("tags", "custom")} | {"version": current.version},
+                current=_conflict_keys({k: plain(getattr(current, "parent_id" if k == "parent" else k))
+                                        for k in data if k != "custom"}) | {"version": current.version},
             )
         base = history_at_version(current, expected_version)
-        to_write = merge_stale(model=Customer, current=current, base=base, data=data, custom_keys=custom_clean)
-        custom_clean = to_write.pop("custom", {})
-        tags = data.get("tags")
-        data = to_write
-        if tags is not None:
-            data["tags"] = tags
+        try:
+            data = merge_stale(model=Customer, current=current, base=base, data=data, custom_keys=custom_clean)
+        except ConflictError as exc:
+            raise ConflictError(exc.message, current=_conflict_keys(exc.current)) from exc
+        custom_clean = data.pop("custom", {})
+    if "tag_names" in data and data["tag_names"] == current.tag_names:
+        del data["tag_names"]
     _assign(current, data)
     if custom_clean:
         values = dict(current.custom or {})
@@ -222,8 +257,8 @@ def customer_update(*, customer: Customer, by: User, data: dict, expected_versio
             raise DuplicatesFound(matches)
     if data or custom_clean:
         save_with_history(current, by=by)
-    if "tags" in data:
-        _tags_apply(current, data["tags"])
+    if "tag_names" in data:
+        _tags_store(current, tags or [])
     customer.__dict__.update(current.__dict__)
     return current
 
@@ -231,8 +266,10 @@ def customer_update(*, customer: Customer, by: User, data: dict, expected_versio
 @transaction.atomic
 def customer_tags_set(*, customer: Customer, tags: list[str], by: User) -> Customer:
     _check_can_edit(customer, by)
-    _tags_apply(customer, tags)
-    return customer
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    _tags_apply(current, tags, by=by)
+    customer.__dict__.update(current.__dict__)
+    return current
 
 
 @transaction.atomic
@@ -333,7 +370,9 @@ def customer_merge(*, survivor: Customer, merged: Customer, by: User) -> Custome
             CustomerTeamMember.objects.create(customer=keep, user_id=member.user_id, can_edit=member.can_edit,
                                               expires_at=member.expires_at)
     CustomerTeamMember.objects.filter(customer=gone).delete()
-    keep.tags.add(*gone.tags.all())
+    merged_tags = tag_names_clean([*keep.tags.values_list("name", flat=True), *gone.tags.values_list("name", flat=True)])
+    keep.tag_names = tag_names_text(merged_tags)
+    _tags_store(keep, merged_tags)
     OwnershipLog.objects.filter(customer=gone).update(customer=keep)
     Customer.all_objects.filter(parent=gone).exclude(pk=keep.pk).update(parent=keep)
     for hook in _MERGE_HOOKS:

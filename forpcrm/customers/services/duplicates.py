@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -59,13 +58,15 @@ def customer_duplicates(*, data: dict, user: User, exclude_id: int | None = None
         "email": email_key(data.get("email")),
     }
     columns = {"credit_code": "credit_code", "name": "name_key", "phone": "phone_key", "email": "email_key"}
-    condition = Q(pk__in=[])
-    for reason, value in keys.items():
-        if value:
-            condition |= Q(**{columns[reason]: value})
     if not any(keys.values()):
         return []
-    qs = Customer.objects.filter(condition).select_related("owner")
+    # One indexed lookup per key: an OR of the four makes SQLite scan the whole table (deleted_at
+    # index), which turned an import quadratic.
+    found: set[int] = set()
+    for reason, value in keys.items():
+        if value:
+            found.update(Customer.objects.filter(**{columns[reason]: value}).values_list("pk", flat=True)[:MAX_MATCHES])
+    qs = Customer.objects.filter(pk__in=sorted(found)).select_related("owner")
     if exclude_id:
         qs = qs.exclude(pk=exclude_id)
     rows = list(qs.order_by("id")[:MAX_MATCHES])

@@ -18,7 +18,7 @@ from forpcrm.org.access import require_perm
 from forpcrm.org.models import Action, Module, User
 
 from ._common import save_with_history
-from .customers import _tags_apply, customer_delete, ownership_log
+from .customers import customer_delete, customer_tags_set, ownership_log
 
 
 def owned_cap(user: User) -> int | None:
@@ -195,12 +195,10 @@ def _bulk_one(action: str, customer: Customer, by: User, params: dict) -> None:
     elif action == "delete":
         customer_delete(customer=customer, by=by)
     elif action == "tag":
-        if not Customer.objects.editable_by(by).filter(pk=customer.pk).exists():
-            raise PermissionDeniedError(_("You may not change this customer."))
         tags = list(params.get("tags") or [])
         if params.get("mode", "add") == "add":
             tags = [*customer.tags.values_list("name", flat=True), *tags]
-        _tags_apply(customer, tags)
+        customer_tags_set(customer=customer, tags=tags, by=by)
 
 
 def _deadline_expr(rule: PoolRule):

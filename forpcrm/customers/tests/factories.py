@@ -1,29 +1,13 @@
 """Factories that go through the services, so derived keys, history and ownership log are real."""
 
 import factory
-from factory.django import DjangoModelFactory
 
 from forpcrm.customers import services
 from forpcrm.customers.models import Contact, Customer
 from forpcrm.org.models import User
+from forpcrm.org.tests.factories import PASSWORD, UserFactory
 
-PASSWORD = "pass1234"
-
-
-class UserFactory(DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    display_name = factory.Sequence(lambda n: f"用户{n}")
-    password = factory.django.Password(PASSWORD)
-
-    @factory.post_generation
-    def roles(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.roles.set(extracted)
+__all__ = ["PASSWORD", "ContactFactory", "CustomerFactory", "UserFactory", "system_user"]
 
 
 def system_user() -> User:

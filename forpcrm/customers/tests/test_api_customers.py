@@ -66,6 +66,21 @@ def test_filters_and_sort_as_on_the_pages(admin):
     assert [r["name"] for r in response.json()["results"]] == ["甲公司", "丙公司", "乙公司"]
 
 
+def test_scope_mine_team_pool(sales_manager, sales_rep):
+    own = CustomerFactory(owner=sales_manager, name="经理的客户")
+    reps = CustomerFactory(owner=sales_rep, name="代表的客户")
+    pooled = CustomerFactory(owner=None, by=sales_manager, name="公海客户")
+    client = api(sales_manager)
+
+    def ids(scope):
+        return sorted(r["id"] for r in client.get("/api/v1/customers/", {"scope": scope}).json()["results"])
+
+    assert ids("mine") == [own.pk]
+    assert ids("team") == sorted([own.pk, reps.pk])
+    assert ids("pool") == [pooled.pk]
+    assert ids("all") == sorted([own.pk, reps.pk, pooled.pk])
+
+
 def test_filter_on_user_defined_field(admin):
     FieldDefinition.objects.create(entity="customer", code="region_code", label="区域码", field_type=FieldType.TEXT)
     CustomerFactory(owner=admin, name="甲公司", custom={"region_code": "E1"})
@@ -189,6 +204,7 @@ def test_c10_if_match_stale_is_412_and_writes_nothing(sales_rep, customer_k):
     client = api(sales_rep)
     assert client.patch(f"/api/v1/customers/{customer_k.pk}/", {"credit_limit": "80000"}, format="json",
                         HTTP_IF_MATCH='"7"').status_code == 200
+    history_rows = Customer.history.filter(id=customer_k.pk).count()
     # A is still on version 7
     response = client.patch(f"/api/v1/customers/{customer_k.pk}/", {"level": "A"}, format="json",
                             HTTP_IF_MATCH='"7"')
@@ -200,6 +216,13 @@ def test_c10_if_match_stale_is_412_and_writes_nothing(sales_rep, customer_k):
     assert response["ETag"] == '"8"'
     fresh = Customer.objects.get(pk=customer_k.pk)
     assert (fresh.level, fresh.credit_limit, fresh.version) == ("B", Decimal("80000.00"), 8)
+    # A then saves credit limit 60,000 from the stale read: refused, showing 80,000
+    response = client.patch(f"/api/v1/customers/{customer_k.pk}/", {"credit_limit": "60000"}, format="json",
+                            HTTP_IF_MATCH='"7"')
+    assert response.status_code == 412
+    assert response.json()["current"]["credit_limit"] == "80000.00"
+    assert Customer.objects.get(pk=customer_k.pk).credit_limit == Decimal("80000.00")
+    assert Customer.history.filter(id=customer_k.pk).count() == history_rows
 
 
 def test_c10_current_version_is_200_and_bumps_it(sales_rep, customer_k):
@@ -383,6 +406,16 @@ def test_bulk_checks_each_record(sales_manager, sales_rep, sales_rep_south):
     assert list(response.json()) == ["tags"]
 
 
+def test_bulk_tag_adds_or_replaces(sales_rep):
+    customer = CustomerFactory(owner=sales_rep, tags=["旧"])
+    client = api(sales_rep)
+    body = {"action": "tag", "ids": [customer.pk], "tags": ["新"]}
+    assert client.post("/api/v1/customers/bulk/", body, format="json").json()["done"] == [customer.pk]
+    assert sorted(customer.tags.values_list("name", flat=True)) == ["新", "旧"]
+    client.post("/api/v1/customers/bulk/", {**body, "tags": ["唯一"], "mode": "set"}, format="json")
+    assert list(customer.tags.values_list("name", flat=True)) == ["唯一"]
+
+
 def test_tags_and_team(sales_rep, sales_manager):
     customer = CustomerFactory(owner=sales_rep, tags=["旧"])
     client = api(sales_rep)
@@ -437,6 +470,8 @@ def test_history_lists_changes(sales_rep):
     api(sales_rep).patch(f"/api/v1/customers/{customer.pk}/", {"level": "A"}, format="json", HTTP_IF_MATCH='"1"')
     history = api(sales_rep).get(f"/api/v1/customers/{customer.pk}/history/").json()
     assert history[0]["by"] == "张销售"
+    assert history[0]["action"] == "changed"
+    assert history[1]["action"] == "created"
     assert {"field": "Level", "old": "B", "new": "A"} in history[0]["changes"]
     assert len(history) == 2
 

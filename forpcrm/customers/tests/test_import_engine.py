@@ -185,3 +185,17 @@ def test_command_line_import_and_export(admin, media_root, tmp_path, capsys):
     assert cli_main(["import", "customers", str(bad), "--user", "admin"]) == 1
     assert "nothing was imported" in capsys.readouterr().err
     assert cli_main(["import", "customers", str(path), "--mapping", "no_such_preset", "--user", "admin"]) == 1
+
+
+def test_preview_shows_errors_and_duplicate_matches_without_writing(admin, media_root):
+    from forpcrm.imports.services import import_job_preview
+
+    customer_create(by=admin, data={"name": "甲有限公司"})
+    job = import_job_create(user=admin, entity="customers", options={"match_on": ["credit_code"]},
+                            upload=SimpleUploadedFile("a.csv", csv_bytes(ROWS)))
+    rows = import_job_preview(job=job)
+    assert [r.row for r in rows] == [2, 3, 4]
+    assert rows[0].duplicates and rows[0].duplicates[0].startswith("甲有限公司")
+    assert rows[0].action == "create"
+    assert [(e.row, e.column) for e in rows[1].errors] == [(3, "邮箱")]
+    assert Customer.objects.count() == 1

@@ -422,3 +422,43 @@ def test_list_pages_run_a_fixed_number_of_queries(client, personas, django_asser
     with django_assert_num_queries(small):
         response = client.get(url)
     assert len(response.context["page_obj"].object_list) == 20
+
+
+def test_home_counts_are_scoped(client, personas):
+    CustomerFactory(owner=personas.sales_rep, name="代表客户")
+    CustomerFactory(owner=personas.sales_rep_south, name="华南客户")
+    CustomerFactory(owner=None, by=personas.admin, name="公海客户")
+    client.force_login(personas.sales_rep)
+    response = client.get(reverse("org:home"))
+    panel = response.context["panels"][0]
+    counts = {str(label): count for label, count, _url in panel["counts"]}
+    assert counts == {"My customers": 1, "My team's customers": 1, "All customers I can see": 1, "Public pool": 0}
+    html = response.content.decode()
+    assert "华南客户" not in html
+
+
+def test_contact_export_from_the_list(client, personas):
+    customer = CustomerFactory(owner=personas.sales_manager, name="联系人导出公司")
+    ContactFactory(customer=customer, name="导出联系人", mobile="13800138000")
+    ContactFactory(customer=CustomerFactory(owner=personas.sales_rep_south, name="别处"), name="别处联系人")
+    client.force_login(personas.sales_manager)
+    listing = client.get(reverse("customers:contact_list")).content.decode()
+    assert reverse("customers:contact_export") in listing
+    body = b"".join(client.get(reverse("customers:contact_export"), {"fmt": "csv"}).streaming_content).decode(
+        "utf-8-sig")
+    assert "导出联系人" in body
+    assert "别处联系人" not in body
+    # a rep without the contacts export right is refused
+    client.force_login(personas.sales_rep)
+    assert client.get(reverse("customers:contact_export"), {"fmt": "csv"}).status_code == 403
+
+
+def test_edit_page_is_refused_for_a_view_only_user(client, personas):
+    customer = CustomerFactory(owner=personas.sales_rep, name="只读客户")
+    client.force_login(personas.finance)
+    assert client.get(reverse("customers:customer_detail", args=[customer.pk])).status_code == 200
+    assert client.get(reverse("customers:customer_edit", args=[customer.pk])).status_code == 403
+    response = client.post(reverse("customers:customer_edit", args=[customer.pk]), customer_post(customer, name="改"))
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert customer.name == "只读客户"

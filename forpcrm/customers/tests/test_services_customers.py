@@ -206,3 +206,29 @@ def test_merge_moves_contacts_team_tags_log_and_bins_the_merged(sales_manager, s
     assert gone.is_deleted and gone.merged_into_id == survivor.pk
     with pytest.raises(ApplicationError):
         services.customer_restore(customer=gone, by=sales_manager)
+
+
+def test_tags_are_versioned_in_history_and_merged_on_stale_saves(sales_rep):
+    customer = CustomerFactory(owner=sales_rep, name="标签公司", tags=["甲"])
+    services.customer_update(customer=customer, by=sales_rep, data={"tags": ["甲", "乙"]}, expected_version=1)
+    customer.refresh_from_db()
+    assert (customer.tag_names, customer.version) == ("乙, 甲", 2)
+    assert customer_history(customer=customer)[0].changes == [("Tags", "甲", "乙, 甲")]
+    # a stale form that did not touch the tags keeps them; one that changed them too conflicts
+    services.customer_update(customer=customer, by=sales_rep, data={"tags": ["甲"], "level": "A"},
+                             expected_version=1)
+    customer.refresh_from_db()
+    assert (customer.level, sorted(customer.tags.values_list("name", flat=True))) == ("A", ["乙", "甲"])
+    with pytest.raises(ConflictError) as exc:
+        services.customer_update(customer=customer, by=sales_rep, data={"tags": ["丙"]}, expected_version=1)
+    assert exc.value.current == {"tags": ["乙", "甲"]}
+
+
+def test_tags_set_bumps_the_version(sales_rep):
+    customer = CustomerFactory(owner=sales_rep, name="设标签")
+    services.customer_tags_set(customer=customer, tags=["重点", " 重点 ", ""], by=sales_rep)
+    customer.refresh_from_db()
+    assert (customer.tag_names, customer.version) == ("重点", 2)
+    services.customer_tags_set(customer=customer, tags=["重点"], by=sales_rep)
+    customer.refresh_from_db()
+    assert customer.version == 2

@@ -11,11 +11,10 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from forpcrm.core.htmx import require_page_perm
+from forpcrm.customers.forms import picklist_choices
 from forpcrm.customfields.models import FieldType, PicklistOption
 from forpcrm.customfields.registry import definitions_for
 from forpcrm.org.models import Department
-
-from ..forms import picklist_choices
 
 
 def page(module: str, action: str = "view", *, methods=("GET", "HEAD", "POST")):

@@ -12,14 +12,14 @@ from django.views.decorators.http import require_POST
 from forpcrm.core.errors import ConflictError
 from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
 from forpcrm.core.models import SavedView
+from forpcrm.customers import selectors, services
+from forpcrm.customers.forms import ContactForm, contact_initial
+from forpcrm.customers.models import Contact, Customer, Gender
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.customfields.registry import definitions_for
 from forpcrm.org.access import get_visible_or_404, has_perm
 from forpcrm.org.models import Action, Module, User
 
-from .. import selectors, services
-from ..forms import ContactForm, contact_initial
-from ..models import Contact, Customer, Gender
 from ._common import filter_fields, page, picklist_filter
 from ._lists import (
     Column,
@@ -45,24 +45,7 @@ def contact_url(contact) -> str:
 
 def contact_columns(definitions, users) -> list[Column]:
     genders = dict(Gender.choices)
-    return [
-        Column("name", gettext_lazy("Name"), lambda c: c.name, sort="name", link=contact_url),
-        Column("customer", gettext_lazy("Customer"), lambda c: c.customer.name, sort="customer__name",
-               link=lambda c: reverse("customers:customer_detail", args=[c.customer_id])),
-        Column("title", gettext_lazy("Job title"), lambda c: c.title),
-        Column("department_name", gettext_lazy("Department"), lambda c: c.department_name, default=False),
-        Column("mobile", gettext_lazy("Mobile"), lambda c: c.mobile),
-        Column("office_phone", gettext_lazy("Office phone"), lambda c: c.office_phone, default=False),
-        Column("email", gettext_lazy("E-mail"), lambda c: c.email),
-        Column("wechat", gettext_lazy("WeChat"), lambda c: c.wechat, default=False),
-        Column("gender", gettext_lazy("Gender"), lambda c: genders.get(c.gender, ""), default=False),
-        Column("decision_role", gettext_lazy("Decision role"), lambda c: c.decision_role),
-        Column("is_primary", gettext_lazy("Primary contact"), lambda c: _("yes") if c.is_primary else ""),
-        Column("owner", gettext_lazy("Owner"),
-               lambda c: str(c.customer.owner) if c.customer.owner_id else _("public pool"), default=False),
-        Column("birthday", gettext_lazy("Birthday"), lambda c: c.birthday or "", default=False),
-        Column("updated_at", gettext_lazy("Updated"), lambda c: fmt_datetime(c.updated_at), sort="updated_at"),
-    ] + custom_columns(Entity.CONTACT, definitions, users)
+    return [Column("name", gettext_lazy("Name"), lambda c: c.name, sort="name", link=contact_url), Column("customer", gettext_lazy("Customer"), lambda c: c.customer.name, sort="customer__name", link=lambda c: reverse("customers:customer_detail", args=[c.customer_id])), Column("title", gettext_lazy("Job title"), lambda c: c.title), Column("department_name", gettext_lazy("Department"), lambda c: c.department_name, default=False), Column("mobile", gettext_lazy("Mobile"), lambda c: c.mobile), Column("office_phone", gettext_lazy("Office phone"), lambda c: c.office_phone, default=False), Column("email", gettext_lazy("E-mail"), lambda c: c.email), Column("wechat", gettext_lazy("WeChat"), lambda c: c.wechat, default=False), Column("gender", gettext_lazy("Gender"), lambda c: genders.get(c.gender, ""), default=False), Column("decision_role", gettext_lazy("Decision role"), lambda c: c.decision_role), Column("is_primary", gettext_lazy("Primary contact"), lambda c: _("yes") if c.is_primary else ""), Column("owner", gettext_lazy("Owner"), lambda c: str(c.customer.owner) if c.customer.owner_id else _("public pool"), default=False), Column("birthday", gettext_lazy("Birthday"), lambda c: c.birthday or "", default=False), Column("updated_at", gettext_lazy("Updated"), lambda c: fmt_datetime(c.updated_at), sort="updated_at"), *custom_columns(Entity.CONTACT, definitions, users)]
 
 
 @page(Module.CONTACTS, methods=("GET", "HEAD"))

@@ -15,15 +15,15 @@ from django.views.decorators.http import require_POST
 from forpcrm.core.errors import ConflictError
 from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
 from forpcrm.core.models import SavedView
+from forpcrm.customers import selectors, services
+from forpcrm.customers.forms import CustomerForm, ReasonForm, TeamMemberForm, customer_initial
+from forpcrm.customers.models import Customer, CustomerStatus
+from forpcrm.customers.pages import customer_panels
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.customfields.registry import definitions_for, display_value
 from forpcrm.org.access import get_visible_or_404, has_perm
 from forpcrm.org.models import Action, Module, User
 
-from .. import selectors, services
-from ..forms import CustomerForm, ReasonForm, TeamMemberForm, customer_initial
-from ..models import Customer, CustomerStatus
-from ..pages import customer_panels
 from ._common import back, department_filter, filter_fields, page, picklist_filter
 from ._lists import (
     Column,
@@ -46,6 +46,10 @@ def _detail_url(customer) -> str:
     return reverse("customers:customer_detail", args=[customer.pk])
 
 
+def money(value) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
 def customer_columns(definitions, users) -> list[Column]:
     status = dict(CustomerStatus.choices)
     base = [
@@ -64,9 +68,10 @@ def customer_columns(definitions, users) -> list[Column]:
         Column("department", gettext_lazy("Department"), lambda c: c.department.name if c.department_id else "",
                default=False),
         Column("tags", gettext_lazy("Tags"), lambda c: [t.name for t in c.tags.all()], kind="badges"),
-        Column("revenue", gettext_lazy("Revenue (millions)"), lambda c: c.revenue, sort="revenue", default=False),
+        Column("revenue", gettext_lazy("Revenue (millions)"), lambda c: money(c.revenue), sort="revenue",
+               default=False),
         Column("employees", gettext_lazy("Employees"), lambda c: c.employees, sort="employees", default=False),
-        Column("credit_limit", gettext_lazy("Credit limit"), lambda c: c.credit_limit, default=False),
+        Column("credit_limit", gettext_lazy("Credit limit"), lambda c: money(c.credit_limit), default=False),
         Column("last_followup_at", gettext_lazy("Last follow-up"), lambda c: fmt_datetime(c.last_followup_at),
                sort="last_followup_at"),
         Column("next_followup_at", gettext_lazy("Next follow-up"), lambda c: fmt_datetime(c.next_followup_at),
@@ -79,8 +84,10 @@ def customer_columns(definitions, users) -> list[Column]:
 
 
 def customer_filters(request) -> list[dict]:
+    owner = request.GET.get("owner", "")
+    owner_label = str(User.objects.filter(pk=int(owner)).first() or "") if owner.isdigit() else ""
     return filter_fields(request, Entity.CUSTOMER, [
-        {"name": "owner", "label": _("Owner"), "type": "user"},
+        {"name": "owner", "label": _("Owner"), "type": "user", "selected_label": owner_label},
         department_filter(_("Department")),
         picklist_filter("industry", _("Industry"), PicklistKind.INDUSTRY),
         picklist_filter("source", _("Source"), PicklistKind.SOURCE),
@@ -309,6 +316,10 @@ def _current_values(customer, current: dict, form: CustomerForm) -> list[tuple[s
 @page(Module.CUSTOMERS, "edit")
 def customer_edit(request, pk: int):
     customer = selectors.customer_detail(user=request.user, pk=pk)
+    if not can_edit_customer(request.user, customer):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("You may view this record but not change it."))
     conflict = []
     duplicates = []
     if request.method == "POST":

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.customers import selectors, services
+from forpcrm.customers.forms import ReasonForm
+from forpcrm.customers.models import Contact, Customer
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.org.access import has_perm
 from forpcrm.org.models import Action, Module
 
-from .. import selectors, services
-from ..forms import ReasonForm
-from ..models import Contact, Customer
 from ._common import back, department_filter, filter_fields, page, picklist_filter
 from ._lists import Column, fmt_datetime, paginate, selector_params
 from .customers import _detail_url, build_list

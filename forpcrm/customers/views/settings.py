@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.customers import services_config
+from forpcrm.customers.forms import picklist_choices, style
+from forpcrm.customers.models import PoolRule
 from forpcrm.customfields.models import PicklistKind
 from forpcrm.org.views import settings_context, settings_page
-
-from .. import services_config
-from ..forms import picklist_choices, style
-from ..models import PoolRule
 
 
 class PoolRuleForm(forms.Form):
@@ -35,7 +34,7 @@ class PoolRuleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = (self.data.get("level") if self.is_bound else self.initial.get("level")) or ""
-        self.fields["level"].choices = [("", _("(default)"))] + picklist_choices(PicklistKind.LEVEL, current)[1:]
+        self.fields["level"].choices = [("", _("(default)")), *picklist_choices(PicklistKind.LEVEL, current)[1:]]
         style(self)
 
 

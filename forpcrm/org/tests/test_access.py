@@ -1,12 +1,10 @@
 import pytest
-from django.http import Http404
 
 from forpcrm.core.errors import PermissionDeniedError
-from forpcrm.customers.models import Customer
-from forpcrm.customers.tests.factories import CustomerFactory, UserFactory
 from forpcrm.org import access
 from forpcrm.org.models import Action, DataScope, Module
 from forpcrm.org.services import department_move, role_templates_install
+from forpcrm.org.tests.factories import UserFactory
 
 
 @pytest.mark.parametrize(("raw", "scope"), [
@@ -79,21 +77,3 @@ def test_department_subtree_and_move(departments):
     departments.shanghai.refresh_from_db()
     assert departments.shanghai.path.startswith(departments.south.path)
     assert departments.shanghai.full_name == "总部 › 销售中心 › 华南大区 › 上海组"
-
-
-@pytest.mark.django_db
-def test_get_visible_or_404_answers_the_same_for_missing_and_not_yours(sales_rep, sales_rep_south):
-    customer = CustomerFactory(owner=sales_rep, name="只属于我")
-    assert access.get_visible_or_404(Customer, sales_rep, customer.pk) == customer
-    for pk in (customer.pk, 999999, "abc", None):
-        with pytest.raises(Http404):
-            access.get_visible_or_404(Customer, sales_rep_south, pk)
-
-
-@pytest.mark.django_db
-def test_get_editable_or_404_refuses_read_only_viewers(finance, sales_rep):
-    customer = CustomerFactory(owner=sales_rep, name="财务只读")
-    assert access.get_visible_or_404(Customer, finance, customer.pk) == customer
-    with pytest.raises(PermissionDeniedError):
-        access.get_editable_or_404(Customer, finance, customer.pk)
-    assert access.get_editable_or_404(Customer, sales_rep, customer.pk) == customer

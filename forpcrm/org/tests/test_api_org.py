@@ -122,3 +122,15 @@ def test_departments_list_query_count_is_fixed(admin, departments, django_assert
         department_create(name=f"组{i}", parent=departments.south)
     with django_assert_num_queries(one):
         assert client.get("/api/v1/departments/").json()["count"] == 20
+
+
+def test_token_with_an_email_key_and_revocation(sales_rep):
+    response = api().post("/api/v1/auth/token/", {"email": "sales_rep@example.com", "password": "pass1234"},
+                          format="json")
+    assert response.status_code == 200
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert Token.objects.count() == 0
+    assert client.get("/api/v1/me/").status_code == 401
+    assert APIClient().delete("/api/v1/auth/token/").status_code == 401

@@ -1,0 +1,57 @@
+"""Forms of the sales pages (they only collect input; the services validate and write)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from forpcrm.customers.models import Customer
+from forpcrm.org.models import User
+
+from .models import Opportunity, Pipeline, Stage
+
+
+class OpportunityForm(forms.Form):
+    name = forms.CharField(label=_("opportunity name"), max_length=200)
+    customer = forms.ModelChoiceField(label=_("customer"), queryset=Customer.objects.none())
+    pipeline = forms.ModelChoiceField(label=_("pipeline"), queryset=Pipeline.objects.filter(is_active=True))
+    stage = forms.ModelChoiceField(label=_("stage"), queryset=Stage.objects.select_related("pipeline"))
+    amount = forms.DecimalField(label=_("amount"), max_digits=18, decimal_places=2, required=False, min_value=0)
+    currency = forms.CharField(label=_("currency"), max_length=3, initial="CNY")
+    probability = forms.IntegerField(label=_("win probability (%)"), required=False, min_value=0, max_value=100,
+                                     help_text=_("Leave empty to use the stage's probability."))
+    expected_close_date = forms.DateField(label=_("expected close date"), required=False,
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    source = forms.CharField(label=_("source"), max_length=60, required=False)
+    competitors = forms.CharField(label=_("competitors"), max_length=255, required=False)
+    tags = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
+    description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.filter(is_active=True), required=False)
+
+    def __init__(self, *args, user, instance: Opportunity | None = None, **kwargs):
+        if instance is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": instance.name, "customer": instance.customer_id, "pipeline": instance.pipeline_id,
+                "stage": instance.stage_id, "amount": instance.amount, "currency": instance.currency,
+                "probability": instance.probability if instance.probability_overridden else None,
+                "expected_close_date": instance.expected_close_date, "source": instance.source,
+                "competitors": instance.competitors, "tags": ", ".join(instance.tags or []),
+                "description": instance.description, "owner": instance.owner_id,
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.visible_to(user).order_by("name")
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
+                                          else "form-control")
+        self.fields["stage"].label_from_instance = lambda s: f"{s.pipeline.name} › {s.name} ({s.probability}%)"
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["tags"] = [t.strip() for t in (data.get("tags") or "").replace("，", ",").split(",") if t.strip()]
+        if data.get("amount") is None:
+            data["amount"] = 0
+        if data.get("owner") is None:
+            data.pop("owner", None)
+        return data
+
+
+class LostForm(forms.Form):
+    reason = forms.CharField(label=_("why was it lost?"), max_length=255)

@@ -1,0 +1,176 @@
+"""Pages of the sales app: opportunity list, kanban per pipeline, detail, create / edit, overview."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error, require_page_perm
+from forpcrm.org.access import get_visible_or_404, has_perm
+from forpcrm.org.models import Action, Department, Module, User
+
+from . import exports, selectors, services
+from .forms import LostForm, OpportunityForm
+from .models import Opportunity, OpportunityStatus, Pipeline, Stage
+
+PAGE_SIZE = 25
+OPP = Module.OPPORTUNITIES
+
+
+def _pipelines():
+    return list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id"))
+
+
+@login_required
+def opportunity_list(request):
+    require_page_perm(request.user, OPP, Action.VIEW)
+    qs = selectors.opportunity_list(user=request.user, params=request.GET)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page, "opportunities": list(page.object_list), "pipelines": _pipelines(),
+        "statuses": OpportunityStatus.choices, "params": request.GET, "nav_active": "opportunities",
+        "can_create": has_perm(request.user, OPP, Action.CREATE),
+    }
+    return render_page(request, "sales/opportunity_list.html", context, fragment="sales/_opportunity_table.html")
+
+
+def _board_context(request, pipeline: Pipeline, params) -> dict:
+    return {"pipeline": pipeline, "pipelines": _pipelines(), "params": params, "nav_active": "kanban",
+            "columns": selectors.kanban_board(user=request.user, pipeline=pipeline, params=params)}
+
+
+@login_required
+def kanban(request, pipeline_pk: int | None = None):
+    require_page_perm(request.user, OPP, Action.VIEW)
+    pipelines = _pipelines()
+    if pipeline_pk is not None:
+        pipeline = next((p for p in pipelines if p.pk == pipeline_pk), None)
+        if pipeline is None:
+            raise Http404(_("Not found."))
+    elif pipelines:
+        pipeline = pipelines[0]
+    else:
+        return render_page(request, "sales/kanban.html", {"pipeline": None, "pipelines": [], "columns": []})
+    return render_page(request, "sales/kanban.html", _board_context(request, pipeline, request.GET),
+                       fragment="sales/_kanban_board.html")
+
+
+@login_required
+@require_POST
+def kanban_move(request, pk: int):
+    """Drag and drop: move the card, then answer the board again (a refused move shows why)."""
+    opportunity = get_visible_or_404(Opportunity.objects.select_related("pipeline"), request.user, pk)
+    stage = Stage.objects.filter(pk=request.POST.get("stage"), pipeline_id=opportunity.pipeline_id).first()
+    error = ""
+    if stage is None:
+        error = _("Choose a stage of the opportunity's pipeline.")
+    else:
+        try:
+            services.opportunity_stage_move(opportunity=opportunity, stage=stage, by=request.user,
+                                            reason=request.POST.get("reason") or None)
+        except SERVICE_ERRORS as exc:
+            error = exc.message if hasattr(exc, "message") else " ".join(exc.messages)
+    context = _board_context(request, opportunity.pipeline, request.POST)
+    context["move_error"] = error
+    return render_page(request, "sales/_kanban_board.html", context, status=200)
+
+
+@login_required
+def opportunity_detail(request, pk: int):
+    require_page_perm(request.user, OPP, Action.VIEW)
+    opportunity = get_visible_or_404(
+        Opportunity.objects.select_related("customer", "contact", "stage", "pipeline", "owner", "department"),
+        request.user, pk)
+    editable = Opportunity.objects.editable_by(request.user).filter(pk=pk).exists()
+    lines = []
+    if hasattr(opportunity, "lines"):
+        lines = list(opportunity.lines.select_related("product"))
+    return render_page(request, "sales/opportunity_detail.html", {
+        "opportunity": opportunity, "editable": editable, "lines": lines, "nav_active": "opportunities",
+        "history": list(selectors.stage_history(opportunity=opportunity)), "lost_form": LostForm(),
+        "stages": list(opportunity.pipeline.stages.order_by("sort_order", "id")),
+    })
+
+
+@login_required
+def opportunity_create(request):
+    require_page_perm(request.user, OPP, Action.CREATE)
+    form = OpportunityForm(request.POST or None, user=request.user,
+                           initial={"customer": request.GET.get("customer"), "currency": "CNY"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.opportunity_create(by=request.user, data=form.service_data())
+        except SERVICE_ERRORS as exc:
+            report_error(request, exc, form)
+        else:
+            messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opportunity.name})
+            return redirect("sales:opportunity_detail", pk=opportunity.pk)
+    return render_page(request, "sales/opportunity_form.html", {"form": form, "opportunity": None,
+                                                                "nav_active": "opportunities"})
+
+
+@login_required
+def opportunity_edit(request, pk: int):
+    require_page_perm(request.user, OPP, Action.EDIT)
+    opportunity = get_visible_or_404(Opportunity.objects.select_related("stage"), request.user, pk)
+    form = OpportunityForm(request.POST or None, user=request.user, instance=opportunity)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data.pop("pipeline", None)
+        if data["stage"].pk == opportunity.stage_id:
+            data.pop("stage")
+        if data.get("probability") is None and not opportunity.probability_overridden:
+            data.pop("probability", None)
+        try:
+            services.opportunity_update(opportunity=opportunity, by=request.user, data=data,
+                                        expected_version=int(request.POST.get("version") or opportunity.version))
+        except SERVICE_ERRORS as exc:
+            report_error(request, exc, form)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("sales:opportunity_detail", pk=pk)
+    return render_page(request, "sales/opportunity_form.html", {"form": form, "opportunity": opportunity,
+                                                                "nav_active": "opportunities"})
+
+
+@login_required
+@require_POST
+def opportunity_close(request, pk: int, outcome: str):
+    opportunity = get_visible_or_404(Opportunity.objects.select_related("pipeline"), request.user, pk)
+    try:
+        if outcome == "won":
+            services.opportunity_won(opportunity=opportunity, by=request.user, reason=request.POST.get("reason", ""))
+        else:
+            services.opportunity_lost(opportunity=opportunity, by=request.user, reason=request.POST.get("reason", ""))
+    except SERVICE_ERRORS as exc:
+        report_error(request, exc)
+    return redirect("sales:opportunity_detail", pk=pk)
+
+
+def _overview_context(request) -> dict:
+    data = selectors.sales_overview(user=request.user, params=request.GET)
+    visible_owner_ids = Opportunity.objects.visible_to(request.user).order_by().values("owner_id")
+    return {
+        "o": data, "params": request.GET, "pipelines": _pipelines(), "nav_active": "overview",
+        "users": User.objects.filter(pk__in=visible_owner_ids).order_by("display_name", "username"),
+        "departments": Department.objects.filter(is_active=True).order_by("path"),
+        "chart": exports.chart_data(data),
+    }
+
+
+@login_required
+def overview(request):
+    require_page_perm(request.user, OPP, Action.VIEW)
+    if request.GET.get("format") == "xlsx":
+        require_page_perm(request.user, OPP, Action.EXPORT)
+        data = selectors.sales_overview(user=request.user, params=request.GET)
+        response = HttpResponse(exports.overview_xlsx(data),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="sales-overview.xlsx"'
+        return response
+    return render_page(request, "sales/overview.html", _overview_context(request))
