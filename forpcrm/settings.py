@@ -173,6 +173,13 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the pinned npm package (scripts/vendor_assets.py), not from a CDN.
     "SWAGGER_UI_DIST": STATIC_URL + "vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": STATIC_URL + "vendor/swagger-ui/favicon-32x32.png",
+    # Choice sets whose field names collide across apps (status, kind) get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "forpcrm.customers.models.CustomerStatus",
+        "PicklistKindEnum": "forpcrm.customfields.models.PicklistKind",
+        # StageKind and OpportunityStatus are the same set: open, won, lost.
+        "OutcomeEnum": "forpcrm.sales.models.StageKind",
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -155,6 +155,12 @@ class CustomerForm(forms.Form):
             picker_url=reverse("customers:picker_customers"),
         )
         self.fields["parent"].set_current(data.get("parent") or current.get("parent"))
+        # A parent company the editor may not see is kept as it is (never cleared by an empty picker).
+        self.keeps_hidden_parent = bool(instance is not None and instance.parent_id and not visible.filter(
+            pk=instance.parent_id).exists())
+        if self.keeps_hidden_parent:
+            self.fields["parent"].disabled = True
+            self.fields["parent"].help_text = _("The parent company is outside your scope and stays as it is.")
         if instance is None:
             self.fields["owner"] = PickerField(
                 label=_("Owner"), required=False, queryset=User.objects.filter(is_active=True),
@@ -163,6 +169,8 @@ class CustomerForm(forms.Form):
             )
             self.fields["owner"].set_current(data.get("owner") or current.get("owner"))
         self.custom_names = add_custom_fields(self, Entity.CUSTOMER)
+        first = ["name", "short_name", "credit_code", "parent", "owner", "industry", "source", "level", "status"]
+        self.order_fields([f for f in first if f in self.fields] + [f for f in self.fields if f not in first])
         if not show_duplicates:
             self.fields["confirm_duplicates"].widget = forms.HiddenInput()
         style(self)
@@ -174,7 +182,8 @@ class CustomerForm(forms.Form):
         for key in ("short_name", "credit_code", "industry", "source", "level", "phone", "email", "website",
                     "country", "province", "city", "district", "address", "remarks"):
             data[key] = data[key] or ""
-        data["parent"] = cd.get("parent")
+        if not self.keeps_hidden_parent:
+            data["parent"] = cd.get("parent")
         data["tags"] = [t.strip() for t in (cd.get("tags") or "").replace("，", ",").split(",") if t.strip()]
         data["custom"] = custom_data(self, self.custom_names)
         return data

@@ -462,3 +462,28 @@ def test_edit_page_is_refused_for_a_view_only_user(client, personas):
     assert response.status_code == 403
     customer.refresh_from_db()
     assert customer.name == "只读客户"
+
+
+def test_edit_keeps_a_parent_company_outside_the_editors_scope(client, personas):
+    parent = CustomerFactory(owner=personas.sales_rep_south, name="华南集团")
+    child = CustomerFactory(owner=personas.sales_rep, name="上海子公司", parent=parent.pk)
+    client.force_login(personas.sales_rep)
+    response = client.post(reverse("customers:customer_edit", args=[child.pk]),
+                           customer_post(child, parent="", level="A"))
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert (child.parent_id, child.level) == (parent.pk, "A")
+
+
+@pytest.mark.parametrize("url_name", ["customers:contact_list", "customers:pool", "customers:recycle_bin",
+                                      "org:user_list"])
+def test_every_list_answers_its_fragment_to_htmx(client, personas, url_name):
+    client.force_login(personas.admin)
+    url = reverse(url_name)
+    full = client.get(url)
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert (full.status_code, fragment.status_code) == (200, 200)
+    assert b"<html" in full.content
+    assert b"<html" not in fragment.content
+    assert b"<table" in fragment.content
+    assert "HX-Request" in fragment["Vary"]

@@ -232,3 +232,49 @@ def test_tags_set_bumps_the_version(sales_rep):
     services.customer_tags_set(customer=customer, tags=["重点"], by=sales_rep)
     customer.refresh_from_db()
     assert customer.version == 2
+
+
+def test_c10_stale_save_of_only_the_changed_field(sales_rep):
+    k = _customer_k(sales_rep)
+    services.customer_update(customer=k, by=sales_rep, data={"credit_limit": Decimal("80000")}, expected_version=7)
+    services.customer_update(customer=k, by=sales_rep, data={"level": "A"}, expected_version=7)
+    k.refresh_from_db()
+    assert (k.level, k.credit_limit, k.version) == ("A", Decimal("80000.00"), 9)
+
+
+def test_both_sides_making_the_same_change_is_not_a_conflict(sales_rep):
+    k = _customer_k(sales_rep)
+    services.customer_update(customer=k, by=sales_rep, data={"level": "A"}, expected_version=7)
+    services.customer_update(customer=k, by=sales_rep, data={"level": "A"}, expected_version=7)
+    k.refresh_from_db()
+    assert (k.level, k.version) == ("A", 8)
+
+
+def test_bulk_delete_checks_permission_per_record(sales_manager, sales_rep):
+    mine = CustomerFactory(owner=sales_manager, name="批删一")
+    rep_customer = CustomerFactory(owner=sales_rep, name="批删二")
+    result = services.customers_bulk(action="delete", customer_ids=[mine.pk, rep_customer.pk], by=sales_rep)
+    assert result.done == []
+    assert set(result.failed) == {mine.pk, rep_customer.pk}
+    result = services.customers_bulk(action="delete", customer_ids=[mine.pk, rep_customer.pk], by=sales_manager)
+    assert result.done == [mine.pk, rep_customer.pk]
+    assert Customer.objects.filter(pk__in=[mine.pk, rep_customer.pk]).count() == 0
+
+
+def test_custom_fields_are_validated_on_create_and_update(sales_rep):
+    from forpcrm.customfields.models import FieldDefinition, FieldType
+
+    FieldDefinition.objects.create(entity="customer", code="budget", label="预算", field_type=FieldType.MONEY,
+                                   required=True)
+    with pytest.raises(ValidationError) as exc:
+        services.customer_create(by=sales_rep, data={"name": "无预算"})
+    assert list(exc.value.message_dict) == ["custom.budget"]
+    customer = services.customer_create(by=sales_rep, data={"name": "有预算", "custom": {"budget": "58.325"}})
+    assert customer.custom == {"budget": "58.33"}
+    with pytest.raises(ValidationError):
+        services.customer_update(customer=customer, by=sales_rep, data={"custom": {"budget": "abc"}},
+                                 expected_version=1)
+    services.customer_update(customer=customer, by=sales_rep, data={"custom": {"budget": "100"}},
+                             expected_version=1)
+    customer.refresh_from_db()
+    assert (customer.custom, customer.version) == ({"budget": "100.00"}, 2)

@@ -33,6 +33,9 @@
         }
         new window.TomSelect(el, options);
       });
+      root.querySelectorAll("input[data-tags]:not(.tomselected)").forEach(function (el) {
+        new window.TomSelect(el, { create: true, persist: false, delimiter: ",", createOnBlur: true });
+      });
     }
     if (window.flatpickr) {
       var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
@@ -44,6 +47,12 @@
     }
   }
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  // Keep list URLs short: empty filter inputs are not sent (and so not pushed into the address bar).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") { return; }
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) { if (params[key] === "") { delete params[key]; } });
+  });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
   // Bulk selection: "check all" box in list tables.
   document.addEventListener("change", function (event) {
