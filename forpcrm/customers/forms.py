@@ -84,8 +84,19 @@ def custom_initial(entity: str, values: dict) -> dict:
 
 
 def add_custom_fields(form: forms.BaseForm, entity: str) -> list[str]:
+    from django.urls import reverse
+
     fields = registry.form_fields(entity)
+    users = {f"custom__{d.code}" for d in registry.definitions_for(entity) if d.field_type == FieldType.USER}
     for name, field in fields.items():
+        if name in users:
+            # A user-defined "user" field gets the same remote picker as the owner (active users only).
+            picker = PickerField(label=field.label, required=field.required, help_text=field.help_text,
+                                 queryset=User.objects.filter(is_active=True),
+                                 picker_url=reverse("customers:picker_users"))
+            current = form.data.get(name) if form.is_bound else form.initial.get(name, field.initial)
+            picker.set_current(current)
+            field = picker
         if isinstance(field.widget, forms.DateTimeInput | forms.DateInput):
             field.widget.input_type = "text"
         form.fields[name] = field

@@ -62,3 +62,35 @@ def pool_rule_update(*, rule: PoolRule, by: User, data: dict) -> PoolRule:
 def pool_rule_delete(*, rule: PoolRule, by: User) -> None:
     _require(by)
     PoolRule.objects.filter(pk=rule.pk).delete()
+
+
+# --- saved list views (a user's own filters and columns) ---------------------------------------------
+
+SAVED_VIEW_LISTS = ("customers", "contacts", "pool")
+
+
+@transaction.atomic
+def saved_view_save(*, by: User, list_key: str, name: str, query: str, columns: list[str]):
+    """Save (or overwrite, by name) the user's current filter and columns of one list."""
+    from forpcrm.core.models import SavedView
+
+    name = (name or "").strip()[:100]
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("A name is required.")]
+    if list_key not in SAVED_VIEW_LISTS:
+        errors["list_key"] = [_("Unknown list.")]
+    if errors:
+        raise ValidationError(errors)
+    view, _created = SavedView.objects.update_or_create(
+        user=by, list_key=list_key, name=name, defaults={"query": (query or "")[:2000], "columns": columns[:40]})
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, by: User, pk: int) -> bool:
+    """Delete one of the user's own saved views; False when there is none with that id."""
+    from forpcrm.core.models import SavedView
+
+    deleted, _rows = SavedView.objects.filter(user=by, pk=pk).delete()
+    return bool(deleted)

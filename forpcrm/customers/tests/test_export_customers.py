@@ -152,3 +152,27 @@ def test_export_query_count_does_not_grow_with_rows(admin, django_assert_max_num
     with django_assert_max_num_queries(8):
         rows = _csv_rows(response_bytes(contact_export_response(user=admin, params={}, fmt="csv")))
     assert len(rows) == 31
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_customer_export_with_everything_reimports_as_unchanged(admin, sales_rep, media_root, tmp_path, fmt):
+    from forpcrm.customers.models import Contact
+    from forpcrm.customfields.models import PicklistOption
+
+    PicklistOption.objects.create(kind="level", value="A", label="A（重点客户）", label_en="A (key account)")
+    PicklistOption.objects.create(kind="industry", value="technology", label="科技", label_en="Technology")
+    parent = customer_create(by=admin, data={"name": "集团总部有限公司", "level": "A"})
+    child = customer_create(by=admin, owner=sales_rep, data={
+        "name": "子公司有限公司", "parent": parent, "industry": "technology", "tags": ["重点", "华东"],
+        "status": "won", "revenue": Decimal("1234.50"), "employees": 12, "website": "https://x.example.cn",
+        "founded_year": 2010})
+    contact_create(by=admin, customer=child, data={"name": "王芳", "mobile": "13900000002", "is_primary": True})
+    versions = sorted(Customer.objects.values_list("id", "version"))
+    path = write_file(tmp_path, f"c.{fmt}", response_bytes(customer_export_response(user=admin, params={}, fmt=fmt)))
+
+    _job, result = run_import(admin, "customers", path, mode="update", match_on=["name"])
+
+    assert result.errors == []
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
+    assert sorted(Customer.objects.values_list("id", "version")) == versions
+    assert Contact.objects.count() == 1

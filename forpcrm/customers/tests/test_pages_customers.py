@@ -487,3 +487,22 @@ def test_every_list_answers_its_fragment_to_htmx(client, personas, url_name):
     assert b"<html" not in fragment.content
     assert b"<table" in fragment.content
     assert "HX-Request" in fragment["Vary"]
+
+
+def test_user_defined_user_field_uses_the_user_picker(client, personas):
+    field_definition_create(by=personas.admin, entity="customer", code="presales",
+                            data={"label": "售前", "field_type": "user", "show_in_list": True})
+    rep = personas.sales_rep
+    client.force_login(rep)
+    response = client.post(reverse("customers:customer_create"), _form_data(
+        name="带售前的客户", owner=rep.pk, custom__presales=personas.sales_manager.pk))
+    assert response.status_code == 302
+    customer = Customer.objects.get(name="带售前的客户")
+    assert customer.custom == {"presales": personas.sales_manager.pk}
+    listing = client.get(LIST)
+    index = listing.context["column_keys"].index("custom__presales")
+    assert listing.context["rows"][0]["cells"][index].text == "王经理"
+    detail = client.get(reverse("customers:customer_detail", args=[customer.pk]))
+    assert ("售前", "王经理") in detail.context["custom_rows"]
+    edit = client.get(reverse("customers:customer_edit", args=[customer.pk])).content.decode()
+    assert f'<option value="{personas.sales_manager.pk}" selected>王经理</option>' in edit

@@ -4,6 +4,7 @@ export), create/edit with the duplicate step and version conflicts, the customer
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from forpcrm.core.errors import ConflictError
 from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
 from forpcrm.core.models import SavedView
-from forpcrm.customers import selectors, services
+from forpcrm.customers import selectors, services, services_config
 from forpcrm.customers.forms import CustomerForm, ReasonForm, TeamMemberForm, customer_initial
 from forpcrm.customers.models import Customer, CustomerStatus
 from forpcrm.customers.pages import customer_panels
@@ -140,25 +141,25 @@ def customer_list(request):
     return render_page(request, "customers/customer_list.html", context, fragment="customers/_customer_table.html")
 
 
-@page(Module.CUSTOMERS, methods=("POST",))
+@login_required
+@require_POST
 def saved_view_save(request):
-    name = request.POST.get("name", "").strip()[:100]
-    list_key = request.POST.get("list_key", LIST_KEY)[:40]
-    query = request.POST.get("query", "")[:2000]
-    columns = [c for c in request.POST.get("columns", "").split(",") if c][:40]
-    if not name:
-        messages.error(request, _("%(field)s: %(errors)s") % {"field": _("Name"), "errors": _("A name is required.")})
+    columns = [c for c in request.POST.get("columns", "").split(",") if c]
+    try:
+        view = services_config.saved_view_save(
+            by=request.user, list_key=request.POST.get("list_key", LIST_KEY), name=request.POST.get("name", ""),
+            query=request.POST.get("query", ""), columns=columns)
+    except SERVICE_ERRORS as exc:
+        report_error(request, exc)
     else:
-        SavedView.objects.update_or_create(user=request.user, list_key=list_key, name=name,
-                                           defaults={"query": query, "columns": columns})
-        messages.success(request, _("View “%(name)s” was saved.") % {"name": name})
+        messages.success(request, _("View “%(name)s” was saved.") % {"name": view.name})
     return back(request, "customers:customer_list")
 
 
-@page(Module.CUSTOMERS, methods=("POST",))
+@login_required
+@require_POST
 def saved_view_delete(request, pk: int):
-    deleted, _rows = SavedView.objects.filter(user=request.user, pk=pk).delete()
-    if not deleted:
+    if not services_config.saved_view_delete(by=request.user, pk=pk):
         raise Http404(_("Not found."))
     messages.success(request, _("The view was deleted."))
     return back(request, "customers:customer_list")
