@@ -7,11 +7,9 @@ from collections.abc import Iterable
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from forpcrm.core.errors import ApplicationError, PermissionDeniedError
@@ -29,14 +27,6 @@ def render_page(request, template: str, context: dict, *, fragment: str | None =
     response = render(request, chosen, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def require_page_perm(user, module: str, action: str) -> None:
-    """Module permission for a page: without it the user sees 403 (records outside the scope answer 404
-    elsewhere). The check is org's ``has_perm``, resolved by name so that core does not import org."""
-    has_perm = import_string("forpcrm.org.access.has_perm")
-    if not has_perm(user, module, action):
-        raise PermissionDenied(_("You do not have permission for this page."))
 
 
 def _error_items(exc: DjangoValidationError) -> Iterable[tuple[str | None, list[str]]]:

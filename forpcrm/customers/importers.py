@@ -171,6 +171,7 @@ class CustomerDefinition(EntityDefinition):
     match_fields = [("credit_code", gettext_lazy("credit code")), ("name", gettext_lazy("name")),
                     ("phone", gettext_lazy("phone")), ("email", gettext_lazy("e-mail"))]
     default_match_on = ["credit_code", "name"]
+    order = 10
 
     def fields(self, ctx: ImportContext) -> list[FieldSpec]:
         return [*customer_fields(), *custom_specs(Entity.CUSTOMER)]
@@ -356,6 +357,7 @@ class ContactDefinition(EntityDefinition):
     module = Module.CONTACTS
     match_fields = [("phone", gettext_lazy("phone")), ("email", gettext_lazy("e-mail")), ("name", gettext_lazy("name"))]
     default_match_on = ["phone", "email"]
+    order = 20
 
     def fields(self, ctx: ImportContext) -> list[FieldSpec]:
         return contact_fields()

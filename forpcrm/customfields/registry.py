@@ -77,7 +77,7 @@ def _clean_choice(d, v):
 
 
 def _clean_multi(d, v):
-    items = v if isinstance(v, list | tuple) else [p for p in str(v).replace("，", ",").replace("；", ",").replace(";", ",").split(",")]
+    items = v if isinstance(v, list | tuple) else str(v).replace("，", ",").replace("；", ",").replace(";", ",").split(",")
     values = [_choice_value(d, item) for item in items if str(item).strip()]
     return values or None
 

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from forpcrm.core.errors import ApplicationError
 from forpcrm.core.parsing import DAY_FIRST
@@ -53,6 +53,7 @@ class EntityDefinition:
     module: str = ""  # permission module checked for the import action
     match_fields: list[tuple[str, Any]] = []  # (key, label) the user may match on
     default_match_on: list[str] = []
+    order: int = 100  # position in the wizard's list of imports
 
     def fields(self, ctx: ImportContext) -> list[FieldSpec]:
         raise NotImplementedError
@@ -291,17 +292,21 @@ class ImportRunner:
     def preview(self, limit: int = 20) -> list[PreviewRow]:
         """Parse and match the first rows without writing anything."""
         rows = []
+        complete = not self.missing_required()  # without the required fields nothing can be matched
         for row, raw in self.table.rows():
             values, errors, warnings = self.parse_row(row, raw)
             duplicates: list[str] = []
             action = ""
-            if not errors:
+            if not errors and complete:
                 try:
                     match = self.definition.find(values, self.ctx) if self.ctx.match_on else None
                     duplicates = self.definition.duplicates(values, self.ctx)
                     action = _preview_action(self.ctx.mode, match)
                 except (ApplicationError, ValidationError, ValueError) as exc:
                     errors = self._issues_from(row, exc)
+                except Exception as exc:
+                    logger.exception("import preview row %s failed", row)
+                    errors = [RowIssue(row, "", _("Unexpected error: %(error)s") % {"error": exc.__class__.__name__})]
             cells = [raw[i] if i < len(raw) else None for i in range(len(self.table.headers))]
             rows.append(PreviewRow(row, cells, errors, warnings, duplicates, action))
             if len(rows) >= limit:
@@ -323,8 +328,10 @@ class ImportRunner:
                     transaction.set_rollback(True)
                     result.rolled_back = True
             if result.rolled_back:
-                result.notes.append(_("Nothing was written because %(n)d rows have errors (all-or-nothing).")
-                                    % {"n": result.failed})
+                result.notes.append(ngettext(
+                    "Nothing was written because %(n)d row has errors (all-or-nothing).",
+                    "Nothing was written because %(n)d rows have errors (all-or-nothing).", result.failed)
+                    % {"n": result.failed})
                 result.created = result.updated = result.unchanged = 0
         else:
             self._run_rows(result, progress)

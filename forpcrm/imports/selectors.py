@@ -26,4 +26,5 @@ def import_job_list(*, user, limit: int = 50):
 
 def importable_definitions(*, user) -> list[EntityDefinition]:
     """The import definitions the user holds the import permission for."""
-    return [d for d in definitions().values() if has_perm(user, d.module, Action.IMPORT)]
+    allowed = [d for d in definitions().values() if has_perm(user, d.module, Action.IMPORT)]
+    return sorted(allowed, key=lambda d: (d.order, d.name))

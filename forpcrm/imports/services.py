@@ -154,11 +154,14 @@ def import_job_run(*, job: ImportJob) -> ImportResult:
 
     try:
         result = runner.run(progress=progress, total=job.total)
-    except ApplicationError as exc:
+    except Exception as exc:
+        # The job must not stay "running" for ever: record why it stopped, then let the caller know.
         job.status = ImportStatus.FAILED
-        job.message = exc.message
+        job.message = exc.message if isinstance(exc, ApplicationError) else _("The import stopped: %(error)s") % {
+            "error": exc.__class__.__name__}
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "message", "finished_at"])
+        cache.delete(progress_key(job.pk))
         raise
     _store_result(job, result)
     return result

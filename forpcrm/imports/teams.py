@@ -24,6 +24,7 @@ class SalesTeamDefinition(EntityDefinition):
     module = Module.ADMINISTRATION
     match_fields = [("name", gettext_lazy("name"))]
     default_match_on = ["name"]
+    order = 90
 
     def fields(self, ctx: ImportContext) -> list[FieldSpec]:
         return [

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -93,6 +94,12 @@ def require_perm(user: User, module: str, action: str) -> None:
             % {"action": Action(action).label if action in Action.values else action,
                "module": Module(module).label if module in Module.values else module}
         )
+
+
+def require_page_perm(user: User, module: str, action: str) -> None:
+    """Module permission for a page: without it the user sees 403. Records outside the scope answer 404."""
+    if not has_perm(user, module, action):
+        raise PermissionDenied(_("You do not have permission for this page."))
 
 
 def scope_for(user: User, module: str) -> DataScope | None:

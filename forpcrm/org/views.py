@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error, require_page_perm
+from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.org.access import require_page_perm
 
 from . import services_admin
 from .access import has_perm

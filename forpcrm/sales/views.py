@@ -10,8 +10,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error, require_page_perm
-from forpcrm.org.access import get_visible_or_404, has_perm
+from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
 from forpcrm.org.models import Action, Department, Module, User
 
 from . import exports, selectors, services

@@ -10,10 +10,10 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from forpcrm.core.htmx import require_page_perm
 from forpcrm.customers.forms import picklist_choices
 from forpcrm.customfields.models import FieldType, PicklistOption
 from forpcrm.customfields.registry import definitions_for
+from forpcrm.org.access import require_page_perm
 from forpcrm.org.models import Department
 
 
