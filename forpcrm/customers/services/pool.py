@@ -67,6 +67,8 @@ def _check_cap(user: User, *, adding: int = 1) -> None:
     cap = owned_cap(user)
     if cap is None:
         return
+    # Lock the user row so that two claims at the same moment cannot both pass the count.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     owned = Customer.objects.filter(owner=user).count()
     if owned + adding > cap:
         raise ApplicationError(
@@ -119,7 +121,8 @@ def customer_release(*, customer: Customer, by: User, reason: str) -> Customer:
 
 @transaction.atomic
 def customer_assign(*, customer: Customer, to: User, by: User) -> Customer:
-    """Give a pool customer to a user. Needs the pool transfer permission."""
+    """Give a pool customer to a user. Needs the pool transfer permission; the owned-customer cap of the
+    receiving user applies."""
     require_perm(by, Module.POOL, Action.TRANSFER)
     _check_active(to)
     if not Customer.objects.visible_to(by).filter(pk=customer.pk, owner__isnull=True).exists():
@@ -127,6 +130,7 @@ def customer_assign(*, customer: Customer, to: User, by: User) -> Customer:
     current = _lock(customer)
     if current.owner_id is not None:
         raise ApplicationError(_("This customer is no longer in the public pool."), code="not_in_pool")
+    _check_cap(to)
     _take(current, to, by=by)
     ownership_log(current, OwnershipAction.ASSIGN, to_user=to, by=by)
     customer.__dict__.update(current.__dict__)

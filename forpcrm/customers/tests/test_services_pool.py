@@ -165,3 +165,16 @@ def test_celery_task_runs_the_rules(sales_rep):
     stale = CustomerFactory(owner=sales_rep, name="任务退回")
     _aged(stale, days=2)
     assert apply_pool_rules() == {"returned": [stale.pk], "warned": []}
+
+
+def test_assign_respects_the_receiving_users_cap(sales_manager, sales_rep, roles):
+    roles["sales_rep"].max_owned_customers = 1
+    roles["sales_rep"].save()
+    CustomerFactory(owner=sales_rep, name="已有客户")
+    pooled = CustomerFactory(by=sales_manager, owner=None, name="超限分配")
+    with pytest.raises(ApplicationError) as exc:
+        services.customer_assign(customer=pooled, to=sales_rep, by=sales_manager)
+    assert exc.value.code == "owned_cap_reached"
+    pooled.refresh_from_db()
+    assert pooled.owner is None
+    assert _log(pooled)[-1][0] == OwnershipAction.CREATE
