@@ -19,7 +19,7 @@ from forpcrm.imports.engine import register_demo_step
 
 from .models import Customer, CustomerStatus, PoolRule
 from .normalize import credit_code_check_digit
-from .services import contact_create, customer_create, customer_release
+from .services import contact_create, customer_create, customer_release, team_member_add
 
 SEED = 20240501
 
@@ -168,9 +168,10 @@ def companies(count: int = 300, seed: int = SEED) -> list[dict[str, Any]]:
     return result
 
 
-def generated_customers_load(*, by, owners: list, count: int = 300) -> tuple[int, int]:
+def generated_customers_load(*, by, owners: list, count: int = 300, delivery=None) -> tuple[int, int]:
     """Create the generated companies that do not exist yet (by credit code); owners take turns,
-    about one in ten goes to the public pool. Returns (customers created, contacts created)."""
+    about one in ten goes to the public pool, and ``delivery`` joins the team of won customers
+    (read-only). Returns (customers created, contacts created)."""
     made_customers = made_contacts = 0
     existing = set(Customer.all_objects.exclude(credit_code="").values_list("credit_code", flat=True))
     for index, company in enumerate(companies(count)):
@@ -185,6 +186,8 @@ def generated_customers_load(*, by, owners: list, count: int = 300) -> tuple[int
                 made_contacts += 1
             if company["pool"]:
                 customer_release(customer=customer, by=by, reason="暂无需求")
+            elif delivery is not None and company["status"] == CustomerStatus.WON:
+                team_member_add(customer=customer, user=delivery, can_edit=False, by=by)
         made_customers += 1
     return made_customers, made_contacts
 
@@ -197,7 +200,8 @@ def _step_lists(ctx: dict[str, Any]) -> str:
 
 def _step_customers(ctx: dict[str, Any]) -> str:
     owners = ctx["owners"]
-    customers, contacts = generated_customers_load(by=ctx["admin"], owners=owners, count=ctx.get("count", 300))
+    customers, contacts = generated_customers_load(by=ctx["admin"], owners=owners, count=ctx.get("count", 300),
+                                                   delivery=ctx.get("users", {}).get("delivery"))
     return f"generated Chinese customers: {customers} created, {contacts} contacts created"
 
 

@@ -263,9 +263,7 @@ class ImportRunner:
         if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
             issues = []
             for key, messages in exc.message_dict.items():
-                column = self.header_of.get(key) or self.header_of.get(key.replace("custom.", "custom.", 1), "")
-                if not column and key.startswith("custom."):
-                    column = self.header_of.get(key, key)
+                column = self.header_of.get(key, "")
                 for message in messages:
                     issues.append(RowIssue(row, column or ("" if key == "__all__" else key), message))
             return issues

@@ -49,7 +49,6 @@ class ImportContext:
     row_warnings: list[tuple[str, str]] = field(default_factory=list)  # (field key, message)
     notes: list[str] = field(default_factory=list)
     deferred: list[dict[str, Any]] = field(default_factory=list)
-    dry_run: bool = False
 
     def warn(self, key: str, message: str) -> None:
         self.row_warnings.append((key, message))
