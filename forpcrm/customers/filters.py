@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 # Parameters that belong to the API layer (paging, expansion) and never reach a selector.
-API_ONLY = {"page", "page_size", "cursor", "paginate", "expand", "format"}
+API_ONLY = {"page", "page_size", "cursor", "paginate", "expand", "format", "file_format"}
 ALIASES = {"search": "q", "ordering": "sort"}
 
 CUSTOMER_SORTS = ["name", "created_at", "updated_at", "level", "last_followup_at", "next_followup_at", "revenue",

@@ -6,13 +6,16 @@ Order of checks on every request: signed in (401) → module permission, indepen
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from forpcrm.customers import selectors, services
+from forpcrm.customers.exports import customer_export_response
 from forpcrm.customers.filters import (
     CONTACT_LIST_PARAMETERS,
     CUSTOMER_LIST_PARAMETERS,
@@ -188,6 +191,18 @@ class CustomerViewSet(SelectablePaginationMixin, viewsets.GenericViewSet):
     def recycle_bin(self, request):
         qs = selectors.recycle_bin(user=request.user, kind="customer")
         return self.paginated(list_queryset(qs.order_by("-deleted_at", "-id")), CustomerSerializer)
+
+    @extend_schema(
+        parameters=[*CUSTOMER_LIST_PARAMETERS, OpenApiParameter("file_format", str, enum=["xlsx", "csv"], required=False)],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """The filtered list as a streamed XLSX or CSV file, with the same scope and columns as the page."""
+        fmt = request.query_params.get("file_format", "xlsx")
+        if fmt not in {"xlsx", "csv"}:
+            raise ValidationError({"file_format": [_("Choose xlsx or csv.")]})
+        return customer_export_response(user=request.user, params=selector_params(request.query_params), fmt=fmt)
 
     # --- pool and ownership ----------------------------------------------------------------------
 
