@@ -1,4 +1,4 @@
-"""The app layering of DESIGN.md holds: import-linter's contracts in pyproject.toml are kept."""
+"""The app layering (docs/architecture.md) holds: import-linter's contracts in pyproject.toml are kept."""
 
 import shutil
 import subprocess

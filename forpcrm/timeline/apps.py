@@ -18,7 +18,7 @@ class TimelineConfig(AppConfig):
         timeline_provider_register("history", history_items)
         customer_merge_register(timeline_events_move)
 
-        # The timeline section of the customer page (pages engineer; customers cannot import timeline).
+        # The timeline section of the customer page registers itself here: customers cannot import timeline.
         from forpcrm.customers.pages import customer_panel_register
 
         from .selectors import timeline_for_customer
