@@ -194,7 +194,16 @@ FORPCRM_MAX_IMPORT_BYTES = int(os.environ.get("FORPCRM_MAX_IMPORT_BYTES", str(50
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Shared input directory (read-only real dataset) used by the demo and the tests.
-FORPCRM_SHARED_DATA = Path(os.environ.get("FORPCRM_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
+# The first existing of: $FORPCRM_SHARED_DATA, then <ancestor>/shared/data walking up from BASE_DIR's
+# parent (a clone in /tmp/verify still finds /work/shared/data only through the variable); else the
+# sibling directory BASE_DIR.parent/shared/data (the demo says loudly when it is missing).
+def _shared_data_dir() -> Path:
+    candidates = [Path(os.environ["FORPCRM_SHARED_DATA"])] if os.environ.get("FORPCRM_SHARED_DATA") else []
+    candidates += [ancestor / "shared" / "data" for ancestor in (BASE_DIR.parent, *BASE_DIR.parent.parents)]
+    return next((path for path in candidates if path.is_dir()), BASE_DIR.parent / "shared" / "data")
+
+
+FORPCRM_SHARED_DATA = _shared_data_dir()
 
 if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))

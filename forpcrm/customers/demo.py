@@ -7,10 +7,13 @@ creates nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from pypinyin import lazy_pinyin
 
 from forpcrm.customfields.models import PicklistOption
@@ -18,7 +21,7 @@ from forpcrm.customfields.services import picklist_option_create
 from forpcrm.imports.engine import register_demo_step
 
 from .models import Customer, CustomerStatus, PoolRule
-from .normalize import credit_code_check_digit
+from .normalize import credit_code_check_digit, credit_code_clean, name_key
 from .services import contact_create, customer_create, customer_release, team_member_add
 
 SEED = 20240501
@@ -168,16 +171,26 @@ def companies(count: int = 300, seed: int = SEED) -> list[dict[str, Any]]:
     return result
 
 
-def generated_customers_load(*, by, owners: list, count: int = 300, delivery=None) -> tuple[int, int]:
+def generated_customers_load(*, by, owners: list, count: int = 300, delivery=None,
+                             pool_owners: list | None = None) -> tuple[int, int]:
     """Create the generated companies that do not exist yet (by credit code); owners take turns,
-    about one in ten goes to the public pool, and ``delivery`` joins the team of won customers
+    about one in ten goes to the public pool (``pool_owners`` take turns as its previous owner, its
+    department's pool; it entered the pool longer ago than any reclaim block, so that every sales rep
+    may claim several pool customers at once), and ``delivery`` joins the team of won customers
     (read-only). Returns (customers created, contacts created)."""
-    made_customers = made_contacts = 0
+    made_customers = made_contacts = pools = 0
+    pool_owners = pool_owners or owners
+    block = PoolRule.objects.aggregate(days=Max("reclaim_block_days"))["days"] or 0
+    released_at = timezone.now() - dt.timedelta(days=block + 1)
     existing = set(Customer.all_objects.exclude(credit_code="").values_list("credit_code", flat=True))
     for index, company in enumerate(companies(count)):
         if company["credit_code"] in existing:
             continue
-        owner = owners[index % len(owners)]
+        if company["pool"]:
+            owner = pool_owners[pools % len(pool_owners)]
+            pools += 1
+        else:
+            owner = owners[index % len(owners)]
         with transaction.atomic():
             data = {k: v for k, v in company.items() if k not in ("contacts", "pool")}
             customer = customer_create(by=by, data=data, owner=owner, confirm_duplicates=True)
@@ -186,6 +199,8 @@ def generated_customers_load(*, by, owners: list, count: int = 300, delivery=Non
                 made_contacts += 1
             if company["pool"]:
                 customer_release(customer=customer, by=by, reason="暂无需求")
+                # Released longer ago than any reclaim block: its previous owner may claim it at once.
+                Customer.all_objects.filter(pk=customer.pk).update(pool_entered_at=released_at)
             elif delivery is not None and company["status"] == CustomerStatus.WON:
                 team_member_add(customer=customer, user=delivery, can_edit=False, by=by)
         made_customers += 1
@@ -198,12 +213,33 @@ def _step_lists(ctx: dict[str, Any]) -> str:
     return f"picklists: {created} values added; default pool rule {'created' if rule else 'kept'}"
 
 
+def known_customer_rows() -> Any:
+    """A test for the demo's Maven load: does this imported row name a customer that exists, in the
+    recycle bin included? A re-run then never updates a customer nor re-creates one the user deleted."""
+    names = set(Customer.all_objects.values_list("name_key", flat=True))
+    codes = set(Customer.all_objects.exclude(credit_code="").values_list("credit_code", flat=True))
+
+    def exists(values: dict[str, str]) -> bool:
+        code = credit_code_clean(values.get("credit_code") or "")
+        return bool(code and code in codes) or bool(values.get("name") and name_key(values["name"]) in names)
+
+    return exists
+
+
+def _step_known(ctx: dict[str, Any]) -> str:
+    ctx.setdefault("demo_known", {})["customers"] = known_customer_rows()
+    return "customers that exist (recycle bin included) are neither updated nor re-created"
+
+
 def _step_customers(ctx: dict[str, Any]) -> str:
     owners = ctx["owners"]
+    users = ctx.get("users", {})
+    reps = [users[name] for name in ("sales", "sales2") if name in users]
     customers, contacts = generated_customers_load(by=ctx["admin"], owners=owners, count=ctx.get("count", 300),
-                                                   delivery=ctx.get("users", {}).get("delivery"))
+                                                   delivery=users.get("delivery"), pool_owners=reps or None)
     return f"generated Chinese customers: {customers} created, {contacts} contacts created"
 
 
 register_demo_step(10, "lists", _step_lists)
+register_demo_step(20, "kept", _step_known)
 register_demo_step(50, "customers", _step_customers)
