@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -47,13 +49,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
-        return Response({"detail": "Not found.", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"detail": gettext("Not found."), "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)
 
 
 class PreconditionRequired(APIException):
     status_code = 428
-    default_detail = "If-Match header or version field required."
+    default_detail = _("If-Match header or version field required.")
     default_code = "precondition_required"
 
 

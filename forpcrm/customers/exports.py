@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forpcrm.customfields import registry as customfields
-from forpcrm.customfields.models import Entity, FieldDefinition, FieldType, PicklistKind, PicklistOption
+from forpcrm.customfields.models import Entity, FieldDefinition, FieldType, PicklistKind
+from forpcrm.customfields.selectors import all_picklist_labels
 from forpcrm.imports.engine import register_exporter
 from forpcrm.imports.exporting import spreadsheet_response
 from forpcrm.org.access import has_perm, require_perm
@@ -45,9 +46,7 @@ class _Labels:
     """Display labels resolved once per export (picklists, users of user-type fields)."""
 
     def __init__(self):
-        self.picklists: dict[str, dict[str, str]] = {}
-        for option in PicklistOption.objects.all():
-            self.picklists.setdefault(option.kind, {})[option.value] = option.display_label
+        self.picklists: dict[str, dict[str, str]] = all_picklist_labels()
         self.users: dict[int, str] = {}
         self.primary: dict[int, Contact] = {}
 

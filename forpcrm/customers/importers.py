@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from forpcrm.core.phones import phone_key
 from forpcrm.customfields import registry as customfields
 from forpcrm.customfields.models import Entity, PicklistKind, PicklistOption
-from forpcrm.imports.engine import EntityDefinition, ImportResult, Match, RowIssue, register
+from forpcrm.imports.engine import BatchOutcome, EntityDefinition, ImportResult, Match, RowIssue, register
 from forpcrm.imports.fields import FieldSpec, ImportContext
+from forpcrm.imports.models import ImportMode
 from forpcrm.org.access import has_perm
 from forpcrm.org.models import Action, Module
 
@@ -34,6 +35,7 @@ from .services import (
     customer_transfer,
     customer_update,
 )
+from .services.batch import MATCH_KEYS, BatchAbort, customers_create_batch
 
 STATUS_ALIASES = {
     CustomerStatus.PROSPECT: ["潜在客户", "潜在", "prospect"],
@@ -229,9 +231,7 @@ class CustomerDefinition(EntityDefinition):
         parent, parent_name = self._parent(values, ctx)
         if parent is not None:
             data["parent"] = parent
-        owner = values.get("owner")
-        if owner is None:
-            owner = None if ctx.options.get("owner_default") == "pool" else ctx.user
+        owner = self._owner(values, ctx)
         try:
             customer = customer_create(by=ctx.user, data=data, owner=owner, confirm_duplicates=False)
         except DuplicatesFound as exc:
@@ -242,6 +242,46 @@ class CustomerDefinition(EntityDefinition):
         if parent_name and parent is None:
             ctx.deferred.append({"row": ctx.cache.get("row"), "customer_id": customer.pk, "parent": parent_name})
         return customer
+
+    def _owner(self, values: dict[str, Any], ctx: ImportContext):
+        owner = values.get("owner")
+        if owner is None:
+            owner = None if ctx.options.get("owner_default") == "pool" else ctx.user
+        return owner
+
+    def create_batch(self, items: list[tuple[int, dict[str, Any]]], ctx: ImportContext) -> list[BatchOutcome] | None:
+        """Create mode (and create-or-update when nothing matches): the whole batch through
+        customers_create_batch. Parent companies, contact columns, update mode and e-mail matching
+        go row by row."""
+        if ctx.mode not in (ImportMode.CREATE, ImportMode.UPSERT) or any(k not in MATCH_KEYS for k in ctx.match_on):
+            return None
+        rows, owners = [], []
+        for _row, values in items:
+            if values.get("parent") or any(values.get(k) not in (None, "") for k in CONTACT_KEYS):
+                return None
+            data, custom = self._data(values)
+            if custom:
+                data["custom"] = custom
+            rows.append(data)
+            owners.append(self._owner(values, ctx))
+        try:
+            results = customers_create_batch(
+                by=ctx.user, rows=rows, owners=owners, confirm_duplicates=True, match_on=ctx.match_on,
+                on_existing="skip" if ctx.mode == ImportMode.CREATE else "abort")
+        except BatchAbort:
+            return None
+        outcomes: list[BatchOutcome] = []
+        for item in results:
+            if item.error is not None:
+                outcomes.append((item.error, []))
+            elif item.existing:
+                outcomes.append(("skipped:" + _("Already exists: “%(name)s”.") % {"name": item.existing}, []))
+            elif item.duplicates:
+                outcomes.append(("created", [("name", _("Possible duplicate of %(names)s; created anyway.")
+                                              % {"names": "、".join(m.name for m in item.duplicates)})]))
+            else:
+                outcomes.append(("created", []))
+        return outcomes
 
     def update(self, match: Match, values: dict[str, Any], ctx: ImportContext) -> bool:
         customer: Customer = match.record

@@ -20,11 +20,11 @@ class CustomerQuerySet(ScopedQuerySet, SoftDeleteQuerySet):
 
 
 class CustomerStatus(models.TextChoices):
-    PROSPECT = "prospect", _("prospect")
-    IN_PROGRESS = "in_progress", _("in progress")
-    WON = "won", _("won")
-    LOST = "lost", _("lost")
-    INACTIVE = "inactive", _("inactive")
+    PROSPECT = "prospect", _("Prospect")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    INACTIVE = "inactive", _("Inactive")
 
 
 class Tag(models.Model):
@@ -145,13 +145,13 @@ class CustomerTeamMember(models.Model):
 
 
 class OwnershipAction(models.TextChoices):
-    CREATE = "create", _("created")
-    CLAIM = "claim", _("claimed from the pool")
-    RELEASE = "release", _("released to the pool")
-    ASSIGN = "assign", _("assigned")
-    TRANSFER = "transfer", _("transferred")
-    AUTO_RETURN = "auto_return", _("returned to the pool by rule")
-    MERGE = "merge", _("merged")
+    CREATE = "create", _("Created")
+    CLAIM = "claim", _("Claimed from the pool")
+    RELEASE = "release", _("Released to the pool")
+    ASSIGN = "assign", _("Assigned")
+    TRANSFER = "transfer", _("Transferred")
+    AUTO_RETURN = "auto_return", _("Returned to the pool by rule")
+    MERGE = "merge", _("Merged")
 
 
 class OwnershipLog(models.Model):
@@ -206,9 +206,9 @@ class ContactQuerySet(ScopedQuerySet, SoftDeleteQuerySet):
 
 
 class Gender(models.TextChoices):
-    MALE = "male", _("male")
-    FEMALE = "female", _("female")
-    UNKNOWN = "", _("unknown")
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    UNKNOWN = "", _("Unknown")
 
 
 class Contact(TimeStampedModel, SoftDeleteModel, VersionedModel):

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from forpcrm.core.parsing import parse_date
 from forpcrm.customfields import registry as customfields
-from forpcrm.customfields.models import Entity
+from forpcrm.customfields.models import Entity, PicklistKind
+from forpcrm.customfields.selectors import all_picklist_labels
 from forpcrm.org.access import get_visible_or_404, subordinate_ids
 from forpcrm.org.models import Department, User
 
@@ -193,9 +194,17 @@ def _custom_changes(entity: str | None, old: dict | None, new: dict | None) -> l
     return changes
 
 
-def _display(field: models.Field, value: Any, related: dict[tuple[type, Any], str]) -> str:
+# Built-in fields whose stored value is a picklist option: shown by the option's label.
+PICKLIST_FIELDS = {"industry": PicklistKind.INDUSTRY, "source": PicklistKind.SOURCE, "level": PicklistKind.LEVEL,
+                   "decision_role": PicklistKind.DECISION_ROLE}
+
+
+def _display(field: models.Field, value: Any, related: dict[tuple[type, Any], str],
+             picklists: Mapping[str, Mapping[str, str]] | None = None) -> str:
     if value in (None, ""):
         return ""
+    if picklists is not None and field.name in PICKLIST_FIELDS:
+        return picklists.get(PICKLIST_FIELDS[field.name], {}).get(value, str(value))
     if isinstance(field, models.ForeignKey):
         return related.get((field.related_model, value), f"#{value}")
     if field.choices:
@@ -228,6 +237,7 @@ def record_history(record: models.Model) -> list[HistoryEntry]:
         manager = getattr(related_model, "all_objects", related_model._default_manager)
         for obj in manager.filter(pk__in=ids):
             related[(related_model, obj.pk)] = str(obj)
+    picklists = all_picklist_labels() if any(name in PICKLIST_FIELDS for name in tracked) else None
     entries: list[HistoryEntry] = []
     previous = None
     for row in rows:
@@ -246,7 +256,8 @@ def record_history(record: models.Model) -> list[HistoryEntry]:
             if name == "custom":
                 changes.extend(_custom_changes(_ENTITY_OF.get(model._meta.model_name), old, new))
                 continue
-            changes.append((label[:1].upper() + label[1:], _display(f, old, related), _display(f, new, related)))
+            changes.append((label[:1].upper() + label[1:], _display(f, old, related, picklists),
+                            _display(f, new, related, picklists)))
         action = {"+": "created", "-": "removed"}.get(row.history_type, "changed")
         if previous is not None and getattr(previous, "deleted_at", None) is None and getattr(row, "deleted_at", None):
             action = "deleted"

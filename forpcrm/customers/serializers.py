@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from forpcrm.customfields import registry
-from forpcrm.customfields.models import Entity
+from forpcrm.customfields.models import Entity, PicklistKind
+from forpcrm.customfields.selectors import all_picklist_labels
 from forpcrm.org.models import User
 
 from .models import Contact, Customer, CustomerStatus, CustomerTeamMember, Gender, OwnershipLog
@@ -72,6 +73,27 @@ def with_custom_errors(convert, data, entity: str, *, partial: bool):
 # --- reads -------------------------------------------------------------------------------------
 
 
+@extend_schema_field(str)
+class PicklistLabelField(serializers.Field):
+    """Read-only label (active language) of a stored picklist value; the labels are read once per response."""
+
+    def __init__(self, kind: str, **kwargs):
+        self.kind = kind
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value) -> str:
+        if value in (None, ""):
+            return ""
+        context = self.context
+        labels = context.get("_picklist_labels") if isinstance(context, dict) else None
+        if labels is None:
+            labels = all_picklist_labels()
+            if isinstance(context, dict):
+                context["_picklist_labels"] = labels
+        return labels.get(self.kind, {}).get(str(value), str(value))
+
+
 class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="label")
@@ -79,12 +101,13 @@ class UserRefSerializer(serializers.Serializer):
 
 class ContactSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
+    decision_role_label = PicklistLabelField(PicklistKind.DECISION_ROLE, source="decision_role")
     custom = CustomValuesField(entity=Entity.CONTACT)
 
     class Meta:
         model = Contact
         fields = ["id", "customer", "customer_name", "name", "gender", "title", "department_name", "mobile",
-                  "office_phone", "email", "wechat", "birthday", "decision_role", "is_primary", "remarks", "custom",
+                  "office_phone", "email", "wechat", "birthday", "decision_role", "decision_role_label", "is_primary", "remarks", "custom",
                   "version", "created_at", "updated_at"]
         read_only_fields = fields
 
@@ -105,13 +128,17 @@ class CustomerSerializer(serializers.ModelSerializer):
     owner_name = serializers.SerializerMethodField()
     department_name = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
+    industry_label = PicklistLabelField(PicklistKind.INDUSTRY, source="industry")
+    source_label = PicklistLabelField(PicklistKind.SOURCE, source="source")
+    level_label = PicklistLabelField(PicklistKind.LEVEL, source="level")
     custom = CustomValuesField(entity=Entity.CUSTOMER)
     is_in_pool = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "short_name", "credit_code", "industry", "source", "level", "status", "country",
-                  "province", "city", "district", "address", "website", "phone", "email", "founded_year", "revenue",
+        fields = ["id", "name", "short_name", "credit_code", "industry", "industry_label", "source", "source_label",
+                  "level", "level_label", "status", "country", "province", "city", "district", "address", "website",
+                  "phone", "email", "founded_year", "revenue",
                   "employees", "credit_limit", "currency", "parent", "owner", "owner_name", "department",
                   "department_name", "tags", "remarks", "custom", "is_in_pool", "last_followup_at",
                   "next_followup_at", "created_at", "updated_at", "version"]

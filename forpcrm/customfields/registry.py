@@ -185,12 +185,13 @@ def clean_value(definition: FieldDefinition, value: Any, *, date_order: str = DA
 
 
 def clean_values(entity: str, values: dict[str, Any], *, partial: bool = False, existing: dict | None = None,
-                 date_order: str = DAY_FIRST) -> dict[str, Any]:
+                 date_order: str = DAY_FIRST, definitions: list[FieldDefinition] | None = None) -> dict[str, Any]:
     """Validate the user-defined values of one record. Raises ValidationError keyed by
-    ``custom.<code>``. With ``partial`` only the given codes are checked (others kept from ``existing``)."""
+    ``custom.<code>``. With ``partial`` only the given codes are checked (others kept from ``existing``).
+    ``definitions`` (from ``definitions_for(entity)``) lets a batch load them once."""
     result = dict(existing or {})
     errors: dict[str, list[str]] = {}
-    known = {d.code: d for d in definitions_for(entity)}
+    known = {d.code: d for d in (definitions if definitions is not None else definitions_for(entity))}
     for code in values:
         if code not in known:
             errors[f"custom.{code}"] = [_("Unknown user-defined field “%(code)s”.") % {"code": code}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,22 @@ CHOICE_TYPES = {FieldType.CHOICE, FieldType.MULTI_CHOICE}
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 DEFINITION_FIELDS = ("label", "label_en", "field_type", "required", "default", "help_text", "options", "sort_order",
                      "show_in_list", "is_searchable", "is_active")
+
+
+# Called with the entity when one of its fields starts or stops being searched (apps above customfields, e.g.
+# customers, register here in AppConfig.ready to recompute their records' stored search text).
+_SEARCHABLE_CHANGED_HOOKS: list[Callable[[str], Any]] = []
+
+
+def searchable_changed_register(hook: Callable[[str], Any]) -> None:
+    """Register ``hook(entity)``, run (inside the saving transaction) when a field of ``entity`` becomes
+    searchable or stops being searchable (including activating or deactivating a searchable field)."""
+    if hook not in _SEARCHABLE_CHANGED_HOOKS:
+        _SEARCHABLE_CHANGED_HOOKS.append(hook)
+
+
+def _searched(definition: FieldDefinition) -> bool:
+    return bool(definition.is_searchable and definition.is_active)
 
 
 def _require_configure(by: User) -> None:
@@ -88,12 +105,16 @@ def field_definition_update(*, definition: FieldDefinition, by: User, data: dict
     """Change a definition; the entity and code stay (stored values are keyed by the code)."""
     _require_configure(by)
     definition = FieldDefinition.objects.select_for_update().get(pk=definition.pk)
+    was_searched = _searched(definition)
     for key in DEFINITION_FIELDS:
         if key in data:
             setattr(definition, key, data[key])
     definition.options = _clean_options(definition.options)
     _validate(definition)
     definition.save()
+    if _searched(definition) != was_searched:
+        for hook in _SEARCHABLE_CHANGED_HOOKS:
+            hook(definition.entity)
     return definition
 
 

@@ -34,6 +34,10 @@ BATCH_SIZE = 500
 MAX_REPORTED = 20000  # errors kept in a job's report; the count is always exact
 
 
+# What EntityDefinition.create_batch returns per row: ("created" | "skipped:<reason>" | exception, warnings).
+BatchOutcome = tuple[Any, list[tuple[str, str]]]
+
+
 class Skip(Exception):  # noqa: N818 - a control-flow signal, not an error
     """A definition's way to say "leave this row" (with the reason shown in the report)."""
 
@@ -67,6 +71,17 @@ class EntityDefinition:
     def update(self, match: Match, values: dict[str, Any], ctx: ImportContext) -> bool:
         """Apply values to the matched record; return whether anything changed."""
         raise NotImplementedError
+
+    def create_batch(self, items: list[tuple[int, dict[str, Any]]], ctx: ImportContext) -> list[BatchOutcome] | None:
+        """Optional fast path for a whole batch of parsed rows ``(row number, values)``.
+
+        Return one ``(outcome, warnings)`` per item — outcome "created", "skipped:<reason>" or the
+        exception that failed the row; warnings as ``(field key, message)`` — after writing the good
+        rows, or None (before writing anything) when the batch needs the row-by-row path (e.g. update
+        mode, references to other rows). The engine runs it inside a savepoint and falls back to the
+        row-by-row path when it returns None or raises.
+        """
+        return None
 
     def duplicates(self, values: dict[str, Any], ctx: ImportContext) -> list[str]:
         """Likely duplicates for the preview (text per match)."""
@@ -341,14 +356,50 @@ class ImportRunner:
         self.definition.begin(self.ctx)
         for batch in self.table.batches(BATCH_SIZE):
             with transaction.atomic():
-                for row, raw in batch:
-                    self._run_row(result, row, raw)
+                if not self._run_batch(result, batch):
+                    for row, raw in batch:
+                        self._run_row(result, row, raw)
             result.processed += len(batch)
             if progress:
                 progress(result)
         with transaction.atomic():
             self.definition.finish(self.ctx, result)
         result.notes.extend(self.ctx.notes)
+
+    def _run_batch(self, result: ImportResult, batch: list[tuple[int, list[Any]]]) -> bool:
+        """The definition's fast path for a whole batch; False (nothing recorded, nothing written)
+        when the batch must go row by row."""
+        if type(self.definition).create_batch is EntityDefinition.create_batch:
+            return False
+        parsed = [(row, *self.parse_row(row, raw)) for row, raw in batch]
+        items = [(row, values) for row, values, errors, _warnings in parsed if not errors]
+        try:
+            with transaction.atomic():
+                outcomes = self.definition.create_batch(items, self.ctx) if items else []
+        except Exception:  # the row-by-row path reports whatever it was, row by row
+            logger.info("import batch fell back to row by row", exc_info=True)
+            return False
+        if outcomes is None:
+            return False
+        by_row = {row: outcome for (row, _values), outcome in zip(items, outcomes, strict=True)}
+        for row, _values, errors, warnings in parsed:
+            result.warnings.extend(warnings)
+            if errors:
+                for issue in errors:
+                    result.fail(issue)
+                continue
+            outcome, extra = by_row[row]
+            if isinstance(outcome, Exception):
+                for issue in self._issues_from(row, outcome):
+                    result.fail(issue)
+                continue
+            result.warnings.extend(RowIssue(row, self.header_of.get(k, ""), m) for k, m in extra)
+            if outcome.startswith("skipped:"):
+                result.skipped += 1
+                result.skips.append(RowIssue(row, "", outcome.removeprefix("skipped:")))
+            else:
+                setattr(result, outcome, getattr(result, outcome) + 1)
+        return True
 
     def _run_row(self, result: ImportResult, row: int, raw: list[Any]) -> None:
         values, errors, warnings = self.parse_row(row, raw)

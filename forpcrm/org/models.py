@@ -106,6 +106,13 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.role} · {self.module}"
 
+    @property
+    def action_labels(self) -> list[str]:
+        """The granted actions as translated labels, in the order of `Action`."""
+        labels = dict(Action.choices)
+        return [str(labels[a]) for a in Action.values if a in (self.actions or [])] + [
+            str(a) for a in (self.actions or []) if a not in labels]
+
 
 class ForpUserManager(UserManager):
     pass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from forpcrm.customers.models import OwnershipAction
@@ -32,6 +33,14 @@ def ownership_items(*, user, customer, limit: int):
                            details={"action": row.action})
 
 
+def list_separator() -> str:
+    """", " in English, "、" in Chinese (translatable; falls back to "、" while the catalogue lacks it)."""
+    separator = pgettext("list separator", ", ")
+    if separator == ", " and (get_language() or "").startswith("zh"):
+        separator = "、"
+    return separator
+
+
 def history_items(*, user, customer, limit: int):
     url = customer_url(customer)
     actions = {"created": _("Customer created"), "deleted": _("Moved to the recycle bin"),
@@ -40,7 +49,8 @@ def history_items(*, user, customer, limit: int):
         if entry.action in actions:
             title = str(actions[entry.action])
         else:
-            title = _("Changed: %(fields)s") % {"fields": "、".join(label for label, _old, _new in entry.changes)}
+            fields = list_separator().join(label for label, _old, _new in entry.changes)
+            title = _("Changed: %(fields)s") % {"fields": fields}
         yield TimelineItem(kind="history", at=entry.at, actor=entry.by, title=title, url=url,
                            details={"changes": [list(c) for c in entry.changes]})
 

@@ -252,6 +252,26 @@ def test_weak_etag_accepted_and_missing_version_is_428(sales_rep, customer_k):
                         HTTP_IF_MATCH='W/"7"').status_code == 200
 
 
+def test_api_error_messages_are_translated(sales_rep, customer_k):
+    from django.utils import translation
+    from django.utils.functional import Promise
+
+    from forpcrm.core.api import PreconditionRequired
+
+    assert isinstance(PreconditionRequired.default_detail, Promise)
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(sales_rep)
+    with translation.override("zh-hans"):
+        not_found = translation.gettext("Not found.")
+        required = translation.gettext("If-Match header or version field required.")
+    assert not_found != "Not found."
+    assert client.get("/api/v1/customers/999999/").json() == {"detail": not_found, "code": "not_found"}
+    response = client.patch(f"/api/v1/customers/{customer_k.pk}/", {"level": "A"}, format="json")
+    assert (response.status_code, response.json()["detail"]) == (428, required)
+    with translation.override("en"):
+        assert str(PreconditionRequired.default_detail) == "If-Match header or version field required."
+
+
 def test_put_needs_name_and_validates(sales_rep, customer_k):
     client = api(sales_rep)
     response = client.put(f"/api/v1/customers/{customer_k.pk}/", {"level": "A"}, format="json", HTTP_IF_MATCH='"7"')

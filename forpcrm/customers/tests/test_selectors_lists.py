@@ -100,7 +100,7 @@ def test_history_is_readable(admin):
     [latest, created] = selectors.customer_history(customer=customer)
     assert created.action == "created"
     assert sorted(latest.changes) == [("Credit limit", "", "1000.00"), ("Parent company", "", "母公司"),
-                                      ("Status", "prospect", "won")]
+                                      ("Status", "Prospect", "Won")]
     assert latest.by == admin
 
 

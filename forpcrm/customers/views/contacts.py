@@ -17,6 +17,7 @@ from forpcrm.customers.forms import ContactForm, contact_initial
 from forpcrm.customers.models import Contact, Customer, Gender
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.customfields.registry import definitions_for
+from forpcrm.customfields.selectors import picklist_labels
 from forpcrm.org.access import get_visible_or_404, has_perm
 from forpcrm.org.models import Action, Module, User
 
@@ -45,7 +46,8 @@ def contact_url(contact) -> str:
 
 def contact_columns(definitions, users) -> list[Column]:
     genders = dict(Gender.choices)
-    return [Column("name", gettext_lazy("Name"), lambda c: c.name, sort="name", link=contact_url), Column("customer", gettext_lazy("Customer"), lambda c: c.customer.name, sort="customer__name", link=lambda c: reverse("customers:customer_detail", args=[c.customer_id])), Column("title", gettext_lazy("Job title"), lambda c: c.title), Column("department_name", gettext_lazy("Department"), lambda c: c.department_name, default=False), Column("mobile", gettext_lazy("Mobile"), lambda c: c.mobile), Column("office_phone", gettext_lazy("Office phone"), lambda c: c.office_phone, default=False), Column("email", gettext_lazy("E-mail"), lambda c: c.email), Column("wechat", gettext_lazy("WeChat"), lambda c: c.wechat, default=False), Column("gender", gettext_lazy("Gender"), lambda c: genders.get(c.gender, ""), default=False), Column("decision_role", gettext_lazy("Decision role"), lambda c: c.decision_role), Column("is_primary", gettext_lazy("Primary contact"), lambda c: _("yes") if c.is_primary else ""), Column("owner", gettext_lazy("Owner"), lambda c: str(c.customer.owner) if c.customer.owner_id else _("public pool"), default=False), Column("birthday", gettext_lazy("Birthday"), lambda c: c.birthday or "", default=False), Column("updated_at", gettext_lazy("Updated"), lambda c: fmt_datetime(c.updated_at), sort="updated_at"), *custom_columns(Entity.CONTACT, definitions, users)]
+    roles = picklist_labels(PicklistKind.DECISION_ROLE)
+    return [Column("name", gettext_lazy("Name"), lambda c: c.name, sort="name", link=contact_url), Column("customer", gettext_lazy("Customer"), lambda c: c.customer.name, sort="customer__name", link=lambda c: reverse("customers:customer_detail", args=[c.customer_id])), Column("title", gettext_lazy("Job title"), lambda c: c.title), Column("department_name", gettext_lazy("Department"), lambda c: c.department_name, default=False), Column("mobile", gettext_lazy("Mobile"), lambda c: c.mobile), Column("office_phone", gettext_lazy("Office phone"), lambda c: c.office_phone, default=False), Column("email", gettext_lazy("E-mail"), lambda c: c.email), Column("wechat", gettext_lazy("WeChat"), lambda c: c.wechat, default=False), Column("gender", gettext_lazy("Gender"), lambda c: genders.get(c.gender, ""), default=False), Column("decision_role", gettext_lazy("Decision role"), lambda c: roles.get(c.decision_role, c.decision_role)), Column("is_primary", gettext_lazy("Primary contact"), lambda c: _("yes") if c.is_primary else ""), Column("owner", gettext_lazy("Owner"), lambda c: str(c.customer.owner) if c.customer.owner_id else _("public pool"), default=False), Column("birthday", gettext_lazy("Birthday"), lambda c: c.birthday or "", default=False), Column("updated_at", gettext_lazy("Updated"), lambda c: fmt_datetime(c.updated_at), sort="updated_at"), *custom_columns(Entity.CONTACT, definitions, users)]
 
 
 @page(Module.CONTACTS, methods=("GET", "HEAD"))

@@ -22,6 +22,7 @@ from forpcrm.customers.models import Customer, CustomerStatus
 from forpcrm.customers.pages import customer_panels
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.customfields.registry import definitions_for, display_value
+from forpcrm.customfields.selectors import picklist_labels
 from forpcrm.org.access import get_visible_or_404, has_perm
 from forpcrm.org.models import Action, Module, User
 
@@ -53,13 +54,15 @@ def money(value) -> str:
 
 def customer_columns(definitions, users) -> list[Column]:
     status = dict(CustomerStatus.choices)
+    industries, sources, levels = (picklist_labels(k) for k in (PicklistKind.INDUSTRY, PicklistKind.SOURCE,
+                                                                 PicklistKind.LEVEL))
     base = [
         Column("name", gettext_lazy("Customer name"), lambda c: c.name, sort="name", link=_detail_url),
         Column("short_name", gettext_lazy("Short name"), lambda c: c.short_name, default=False),
         Column("credit_code", gettext_lazy("Credit code"), lambda c: c.credit_code, default=False),
-        Column("industry", gettext_lazy("Industry"), lambda c: c.industry),
-        Column("source", gettext_lazy("Source"), lambda c: c.source, default=False),
-        Column("level", gettext_lazy("Level"), lambda c: c.level, sort="level"),
+        Column("industry", gettext_lazy("Industry"), lambda c: industries.get(c.industry, c.industry)),
+        Column("source", gettext_lazy("Source"), lambda c: sources.get(c.source, c.source), default=False),
+        Column("level", gettext_lazy("Level"), lambda c: levels.get(c.level, c.level), sort="level"),
         Column("status", gettext_lazy("Status"), lambda c: status.get(c.status, c.status)),
         Column("province", gettext_lazy("Province"), lambda c: c.province),
         Column("city", gettext_lazy("City"), lambda c: c.city, default=False),

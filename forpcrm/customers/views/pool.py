@@ -17,6 +17,7 @@ from forpcrm.customers import selectors, services
 from forpcrm.customers.forms import ReasonForm
 from forpcrm.customers.models import Contact, Customer
 from forpcrm.customfields.models import Entity, PicklistKind
+from forpcrm.customfields.selectors import picklist_labels
 from forpcrm.org.access import has_perm
 from forpcrm.org.models import Action, Module
 
@@ -26,10 +27,11 @@ from .customers import _detail_url, build_list
 
 
 def pool_columns(definitions, users) -> list[Column]:
+    industries, levels = picklist_labels(PicklistKind.INDUSTRY), picklist_labels(PicklistKind.LEVEL)
     return [
         Column("name", gettext_lazy("Customer name"), lambda c: c.name, sort="name", link=_detail_url),
-        Column("industry", gettext_lazy("Industry"), lambda c: c.industry),
-        Column("level", gettext_lazy("Level"), lambda c: c.level, sort="level"),
+        Column("industry", gettext_lazy("Industry"), lambda c: industries.get(c.industry, c.industry)),
+        Column("level", gettext_lazy("Level"), lambda c: levels.get(c.level, c.level), sort="level"),
         Column("province", gettext_lazy("Province"), lambda c: c.province),
         Column("department", gettext_lazy("Department"), lambda c: c.department.name if c.department_id else ""),
         Column("tags", gettext_lazy("Tags"), lambda c: [t.name for t in c.tags.all()], kind="badges"),

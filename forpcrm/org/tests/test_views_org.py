@@ -189,3 +189,23 @@ def test_roles_edit_actions_and_scope_per_module(client, personas, roles):
     response = client.post(reverse("org:role_create"), {**data, "code": "purchaser", "name": "采购"})
     assert response.status_code == 302
     assert Role.objects.get(code="purchaser").grants.count() == 2
+
+
+def test_roles_list_shows_translated_action_labels(client, personas, settings):
+    from django.utils import translation
+
+    from forpcrm.org.models import Action
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    role = Role.objects.create(code="label-check", name="标签角色")
+    RoleGrant.objects.create(role=role, module=Module.CUSTOMERS, actions=["create", "view"])
+    client.force_login(personas.admin)
+    response = client.get(reverse("org:role_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "查看, 新建" in response.content.decode()
+    assert "view, create" not in response.content.decode()
+    edit = client.get(reverse("org:role_edit", args=[role.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<span class="form-check-label">查看</span>' in edit
+    with translation.override("en"):
+        assert RoleGrant.objects.get(role=role).action_labels == ["view", "create"]
+    with translation.override("zh-hans"):
+        assert RoleGrant.objects.get(role=role).action_labels == [str(Action.VIEW.label), str(Action.CREATE.label)]

@@ -64,3 +64,17 @@ def test_merge_moves_timeline_events(sales_manager):
     timeline_event_add(customer=merged, kind="note", title="备注")
     services.customer_merge(survivor=survivor, merged=merged, by=sales_manager)
     assert list(TimelineEvent.objects.values_list("customer", flat=True)) == [survivor.pk]
+
+
+def test_changed_fields_are_joined_with_the_separator_of_the_language(sales_rep):
+    from django.utils import translation
+
+    customer = CustomerFactory(owner=sales_rep, name="分隔符公司")
+    services.customer_update(customer=customer, by=sales_rep, data={"industry": "it", "level": "A"},
+                             expected_version=1)
+    with translation.override("en"):
+        titles = [i.title for i in timeline_for_customer(user=sales_rep, customer=customer) if i.kind == "history"]
+        assert titles[0] == "Changed: Industry, Level"
+    with translation.override("zh-hans"):
+        titles = [i.title for i in timeline_for_customer(user=sales_rep, customer=customer) if i.kind == "history"]
+        assert "、" in titles[0] and ", " not in titles[0]
