@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forpcrm.core.errors import PermissionDeniedError
+from forpcrm.core.services import assign_fields
 from forpcrm.org.access import has_perm
 from forpcrm.org.models import Action, Module, User
 
@@ -49,9 +50,7 @@ def pool_rule_create(*, by: User, data: dict) -> PoolRule:
 def pool_rule_update(*, rule: PoolRule, by: User, data: dict) -> PoolRule:
     _require(by)
     rule = PoolRule.objects.select_for_update().get(pk=rule.pk)
-    for key in POOL_RULE_FIELDS:
-        if key in data:
-            setattr(rule, key, data[key])
+    assign_fields(rule, data, POOL_RULE_FIELDS)
     rule.level = (rule.level or "").strip()
     _validate(rule)
     rule.save()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forpcrm.core.errors import PermissionDeniedError
+from forpcrm.core.services import assign_fields
 from forpcrm.org.access import has_perm
 from forpcrm.org.models import Action, Module, User
 
@@ -91,9 +92,7 @@ def field_definition_create(*, by: User, entity: str, code: str, data: dict) -> 
     """Define a new user-defined field. Codes are unique per entity and never change afterwards."""
     _require_configure(by)
     definition = FieldDefinition(entity=entity, code=(code or "").strip())
-    for key in DEFINITION_FIELDS:
-        if key in data:
-            setattr(definition, key, data[key])
+    assign_fields(definition, data, DEFINITION_FIELDS)
     definition.options = _clean_options(definition.options)
     _validate(definition)
     definition.save()
@@ -106,9 +105,7 @@ def field_definition_update(*, definition: FieldDefinition, by: User, data: dict
     _require_configure(by)
     definition = FieldDefinition.objects.select_for_update().get(pk=definition.pk)
     was_searched = _searched(definition)
-    for key in DEFINITION_FIELDS:
-        if key in data:
-            setattr(definition, key, data[key])
+    assign_fields(definition, data, DEFINITION_FIELDS)
     definition.options = _clean_options(definition.options)
     _validate(definition)
     definition.save()
@@ -143,9 +140,7 @@ PICKLIST_FIELDS = ("label", "label_en", "sort_order", "is_active")
 def picklist_option_create(*, by: User, kind: str, value: str, data: dict) -> PicklistOption:
     _require_configure(by)
     option = PicklistOption(kind=kind, value=(value or "").strip())
-    for key in PICKLIST_FIELDS:
-        if key in data:
-            setattr(option, key, data[key])
+    assign_fields(option, data, PICKLIST_FIELDS)
     option.label = (option.label or "").strip() or option.value
     _validate_option(option)
     option.save()
@@ -157,9 +152,7 @@ def picklist_option_update(*, option: PicklistOption, by: User, data: dict) -> P
     """Relabel, reorder or (de)activate a value; the stored value itself stays."""
     _require_configure(by)
     option = PicklistOption.objects.select_for_update().get(pk=option.pk)
-    for key in PICKLIST_FIELDS:
-        if key in data:
-            setattr(option, key, data[key])
+    assign_fields(option, data, PICKLIST_FIELDS)
     option.label = (option.label or "").strip() or option.value
     _validate_option(option)
     option.save()

@@ -36,8 +36,11 @@ from ._lists import (
 from .customers import _custom_rows, can_edit_customer
 
 LIST_KEY = "contacts"
-SCOPE_TABS = [("mine", gettext_lazy("My customers' contacts")), ("team", gettext_lazy("My team's")),
-              ("all", gettext_lazy("All"))]
+SCOPE_TABS = [
+    ("mine", gettext_lazy("My customers' contacts")),
+    ("team", gettext_lazy("My team's")),
+    ("all", gettext_lazy("All")),
+]
 
 
 def contact_url(contact) -> str:
@@ -47,7 +50,40 @@ def contact_url(contact) -> str:
 def contact_columns(definitions, users) -> list[Column]:
     genders = dict(Gender.choices)
     roles = picklist_labels(PicklistKind.DECISION_ROLE)
-    return [Column("name", gettext_lazy("Name"), lambda c: c.name, sort="name", link=contact_url), Column("customer", gettext_lazy("Customer"), lambda c: c.customer.name, sort="customer__name", link=lambda c: reverse("customers:customer_detail", args=[c.customer_id])), Column("title", gettext_lazy("Job title"), lambda c: c.title), Column("department_name", gettext_lazy("Department"), lambda c: c.department_name, default=False), Column("mobile", gettext_lazy("Mobile"), lambda c: c.mobile), Column("office_phone", gettext_lazy("Office phone"), lambda c: c.office_phone, default=False), Column("email", gettext_lazy("E-mail"), lambda c: c.email), Column("wechat", gettext_lazy("WeChat"), lambda c: c.wechat, default=False), Column("gender", gettext_lazy("Gender"), lambda c: genders.get(c.gender, ""), default=False), Column("decision_role", gettext_lazy("Decision role"), lambda c: roles.get(c.decision_role, c.decision_role)), Column("is_primary", gettext_lazy("Primary contact"), lambda c: _("yes") if c.is_primary else ""), Column("owner", gettext_lazy("Owner"), lambda c: str(c.customer.owner) if c.customer.owner_id else _("public pool"), default=False), Column("birthday", gettext_lazy("Birthday"), lambda c: c.birthday or "", default=False), Column("updated_at", gettext_lazy("Updated"), lambda c: fmt_datetime(c.updated_at), sort="updated_at"), *custom_columns(Entity.CONTACT, definitions, users)]
+    return [
+        Column("name", gettext_lazy("Name"), lambda c: c.name, sort="name", link=contact_url),
+        Column(
+            "customer",
+            gettext_lazy("Customer"),
+            lambda c: c.customer.name,
+            sort="customer__name",
+            link=lambda c: reverse("customers:customer_detail", args=[c.customer_id]),
+        ),
+        Column("title", gettext_lazy("Job title"), lambda c: c.title),
+        Column("department_name", gettext_lazy("Department"), lambda c: c.department_name, default=False),
+        Column("mobile", gettext_lazy("Mobile"), lambda c: c.mobile),
+        Column("office_phone", gettext_lazy("Office phone"), lambda c: c.office_phone, default=False),
+        Column("email", gettext_lazy("E-mail"), lambda c: c.email),
+        Column("wechat", gettext_lazy("WeChat"), lambda c: c.wechat, default=False),
+        Column("gender", gettext_lazy("Gender"), lambda c: genders.get(c.gender, ""), default=False),
+        Column(
+            "decision_role",
+            gettext_lazy("Decision role"),
+            lambda c: roles.get(c.decision_role, c.decision_role),
+        ),
+        Column("is_primary", gettext_lazy("Primary contact"), lambda c: _("yes") if c.is_primary else ""),
+        Column(
+            "owner",
+            gettext_lazy("Owner"),
+            lambda c: str(c.customer.owner) if c.customer.owner_id else _("public pool"),
+            default=False,
+        ),
+        Column("birthday", gettext_lazy("Birthday"), lambda c: c.birthday or "", default=False),
+        Column(
+            "updated_at", gettext_lazy("Updated"), lambda c: fmt_datetime(c.updated_at), sort="updated_at"
+        ),
+        *custom_columns(Entity.CONTACT, definitions, users),
+    ]
 
 
 @page(Module.CONTACTS, methods=("GET", "HEAD"))
@@ -65,24 +101,46 @@ def contact_list(request):
     ids = user_ids_in(page_obj.object_list, definitions)
     users = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
     available = contact_columns(definitions, users)
-    context = list_context(request, columns_available=available, columns=chosen_columns(request, available),
-                           page=page_obj, page_size=size, list_key=LIST_KEY)
-    context.update({
-        "nav_active": "contacts", "scope": params.get("scope", "all"), "scope_tabs": SCOPE_TABS,
-        "q": params.get("q", ""), "list_url": reverse("customers:contact_list"),
-        "can_export": has_perm(user, Module.CONTACTS, Action.EXPORT),
-        "filters": filter_fields(request, Entity.CONTACT, [
-            picklist_filter("decision_role", _("Decision role"), PicklistKind.DECISION_ROLE),
-            {"name": "is_primary", "label": _("Primary contact"), "type": "select",
-             "choices": [("", "—"), ("1", _("yes"))]},
-        ]),
-    })
-    return render_page(request, "customers/contact_list.html", context, fragment="customers/_contact_table.html")
+    context = list_context(
+        request,
+        columns_available=available,
+        columns=chosen_columns(request, available),
+        page=page_obj,
+        page_size=size,
+        list_key=LIST_KEY,
+    )
+    context.update(
+        {
+            "nav_active": "contacts",
+            "scope": params.get("scope", "all"),
+            "scope_tabs": SCOPE_TABS,
+            "q": params.get("q", ""),
+            "list_url": reverse("customers:contact_list"),
+            "can_export": has_perm(user, Module.CONTACTS, Action.EXPORT),
+            "filters": filter_fields(
+                request,
+                Entity.CONTACT,
+                [
+                    picklist_filter("decision_role", _("Decision role"), PicklistKind.DECISION_ROLE),
+                    {
+                        "name": "is_primary",
+                        "label": _("Primary contact"),
+                        "type": "select",
+                        "choices": [("", "—"), ("1", _("yes"))],
+                    },
+                ],
+            ),
+        }
+    )
+    return render_page(
+        request, "customers/contact_list.html", context, fragment="customers/_contact_table.html"
+    )
 
 
 def _contact(request, customer_pk: int, pk: int) -> Contact:
-    contact = get_visible_or_404(Contact.objects.select_related("customer", "created_by", "updated_by"),
-                                 request.user, pk)
+    contact = get_visible_or_404(
+        Contact.objects.select_related("customer", "created_by", "updated_by"), request.user, pk
+    )
     if contact.customer_id != int(customer_pk):
         from django.http import Http404
 
@@ -94,19 +152,27 @@ def _contact(request, customer_pk: int, pk: int) -> Contact:
 def contact_detail(request, customer_pk: int, pk: int):
     contact = _contact(request, customer_pk, pk)
     editable = Contact.objects.editable_by(request.user).filter(pk=contact.pk).exists()
-    return render_page(request, "customers/contact_detail.html", {
-        "contact": contact, "customer": contact.customer, "nav_active": "contacts",
-        "custom_rows": _custom_rows(Entity.CONTACT, contact.custom),
-        "history": selectors.contact_history(contact=contact)[:100],
-        "can_edit": editable,
-        "can_delete": editable and has_perm(request.user, Module.CONTACTS, Action.DELETE),
-    })
+    return render_page(
+        request,
+        "customers/contact_detail.html",
+        {
+            "contact": contact,
+            "customer": contact.customer,
+            "nav_active": "contacts",
+            "custom_rows": _custom_rows(Entity.CONTACT, contact.custom),
+            "history": selectors.contact_history(contact=contact)[:100],
+            "can_edit": editable,
+            "can_delete": editable and has_perm(request.user, Module.CONTACTS, Action.DELETE),
+        },
+    )
 
 
 @page(Module.CONTACTS, "create")
 def contact_create(request, customer_pk: int):
     customer = get_visible_or_404(Customer, request.user, customer_pk)
-    if not has_perm(request.user, Module.CONTACTS, Action.VIEW) or not can_edit_customer(request.user, customer):
+    if not has_perm(request.user, Module.CONTACTS, Action.VIEW) or not can_edit_customer(
+        request.user, customer
+    ):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(_("You may view this record but not change it."))
@@ -119,8 +185,11 @@ def contact_create(request, customer_pk: int):
         else:
             messages.success(request, _("Contact “%(name)s” was created.") % {"name": contact.name})
             return redirect("customers:customer_detail", pk=customer.pk)
-    return render_page(request, "customers/contact_form.html", {
-        "form": form, "customer": customer, "contact": None, "nav_active": "contacts"})
+    return render_page(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": customer, "contact": None, "nav_active": "contacts"},
+    )
 
 
 @page(Module.CONTACTS, "edit")
@@ -131,12 +200,19 @@ def contact_edit(request, customer_pk: int, pk: int):
         form = ContactForm(request.POST)
         if form.is_valid():
             try:
-                contact = services.contact_update(contact=contact, by=request.user, data=form.service_data(),
-                                                  expected_version=form.cleaned_data.get("version"))
+                contact = services.contact_update(
+                    contact=contact,
+                    by=request.user,
+                    data=form.service_data(),
+                    expected_version=form.cleaned_data.get("version"),
+                )
             except ConflictError as exc:
                 labels = {n: f.label for n, f in form.fields.items()}
-                conflict = [(labels.get(k, k), "" if v is None else str(v)) for k, v in exc.current.items()
-                            if k != "version"]
+                conflict = [
+                    (labels.get(k, k), "" if v is None else str(v))
+                    for k, v in exc.current.items()
+                    if k != "version"
+                ]
                 messages.error(request, exc.message)
             except SERVICE_ERRORS as exc:
                 report_error(request, exc, form)
@@ -145,9 +221,17 @@ def contact_edit(request, customer_pk: int, pk: int):
                 return redirect("customers:contact_detail", customer_pk=contact.customer_id, pk=contact.pk)
     else:
         form = ContactForm(initial=contact_initial(contact))
-    return render_page(request, "customers/contact_form.html", {
-        "form": form, "customer": contact.customer, "contact": contact, "conflict": conflict,
-        "nav_active": "contacts"})
+    return render_page(
+        request,
+        "customers/contact_form.html",
+        {
+            "form": form,
+            "customer": contact.customer,
+            "contact": contact,
+            "conflict": conflict,
+            "nav_active": "contacts",
+        },
+    )
 
 
 @require_POST
@@ -172,5 +256,9 @@ def contact_export(request):
     fmt = request.GET.get("fmt", "xlsx")
     if fmt not in ("xlsx", "csv"):
         return HttpResponseBadRequest(_("Unknown export format."))
-    columns = [c.replace("custom__", "custom.", 1) for c in request.GET.get("cols", "").split(",") if c] or None
-    return contact_export_response(user=request.user, params=selector_params(request), fmt=fmt, columns=columns)
+    columns = [
+        c.replace("custom__", "custom.", 1) for c in request.GET.get("cols", "").split(",") if c
+    ] or None
+    return contact_export_response(
+        user=request.user, params=selector_params(request), fmt=fmt, columns=columns
+    )
