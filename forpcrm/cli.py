@@ -5,6 +5,7 @@
     forpcrm import customers FILE [--mapping PRESET] [...]
     forpcrm export customers --format xlsx --output F [--user U] [--filter k=v]
     forpcrm pool-rules                       apply the public-pool return rules once
+    forpcrm reminders [--loop SECONDS] [--all-jobs]   send the due reminders (once, or every SECONDS)
     forpcrm backup [--output F]              dump all data to a JSON file
     forpcrm restore FILE                     load a dump made by backup
 """
@@ -68,6 +69,13 @@ def cmd_pool_rules(ns: argparse.Namespace) -> None:
     sys.stdout.write(f"pool rules applied: {summary}\n")
 
 
+def cmd_reminders(ns: argparse.Namespace) -> None:
+    options = {"jobs": None if ns.all_jobs else ["reminders_send_due"]}
+    if ns.loop:
+        options["loop"] = ns.loop
+    _call("run_jobs", **options)
+
+
 def cmd_backup(ns: argparse.Namespace) -> None:
     output = ns.output or f"forpcrm-backup-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}.json"
     _call("dumpdata", natural_foreign=True, exclude=["contenttypes", "auth.permission", "sessions", "admin.logentry"],
@@ -116,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     sub.add_parser("pool-rules", help="apply the public-pool return rules").set_defaults(func=cmd_pool_rules)
+
+    p = sub.add_parser("reminders", help="send the due reminders (the periodic jobs, without Celery)")
+    p.add_argument("--loop", type=float, metavar="SECONDS", help="keep running, every SECONDS")
+    p.add_argument("--all-jobs", dest="all_jobs", action="store_true",
+                   help="run every registered periodic job, not only the reminders")
+    p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("backup", help="dump all data to JSON")
     p.add_argument("--output")

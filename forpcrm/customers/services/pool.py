@@ -221,6 +221,30 @@ def _due_at(customer: Customer, rule: PoolRule) -> dt.datetime | None:
     return min(moments) if moments else None
 
 
+def _warn_owner(customer: Customer, *, due: dt.datetime, window_start: dt.datetime) -> None:
+    """Tell the owner the customer returns to the pool soon (once per warning window), in the owner's
+    language and time zone."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from forpcrm.core.timezones import utc_to_local
+    from forpcrm.notifications.models import NotificationKind
+    from forpcrm.notifications.services import notify
+
+    owner = customer.owner
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
+        notify(
+            recipient=owner, kind=NotificationKind.POOL_WARNING,
+            title=_("%(name)s returns to the public pool on %(date)s") % {
+                "name": customer.name,
+                "date": utc_to_local(due, owner.time_zone or settings.TIME_ZONE).date().isoformat()},
+            body=_("Add a follow-up or win a deal before then to keep this customer."),
+            url=reverse("customers:customer_detail", args=[customer.pk]), obj=customer,
+            dedupe_key=f"pool-warning:{customer.pk}:{window_start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
+        )
+
+
 def pool_rules_apply(*, now: dt.datetime | None = None) -> dict:
     """Return owned customers to the pool after N days without a follow-up or M days without a won
     deal (per level; the rule with an empty level is the default), and mark those due within the
@@ -279,6 +303,7 @@ def _apply_one(pk: int, rule: PoolRule, now: dt.datetime) -> str | None:
     if rule.warn_days_before and now >= window_start and (
             current.pool_warned_at is None or current.pool_warned_at < window_start):
         Customer.objects.filter(pk=pk).update(pool_warned_at=now)
+        _warn_owner(current, due=due, window_start=window_start)
         return "warned"
     return None
 

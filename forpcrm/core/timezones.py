@@ -1,0 +1,51 @@
+"""Wall-clock time in a named zone to UTC instants (zoneinfo; the server's own zone plays no part)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+
+
+def _zone(tz_name: str) -> ZoneInfo:
+    return ZoneInfo(tz_name)
+
+
+def local_to_utc(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
+    """The UTC instant of wall time `at` on `day` in zone `tz_name`.
+
+    A wall time skipped by a DST jump (02:30 on the spring-forward day) is taken with the offset
+    before the jump, so it lands after the gap; an ambiguous one (autumn) is its first occurrence.
+    """
+    local = dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=_zone(tz_name))
+    return local.astimezone(UTC)
+
+
+def utc_to_local(instant: dt.datetime, tz_name: str) -> dt.datetime:
+    """An aware instant as wall time in zone `tz_name`."""
+    return instant.astimezone(_zone(tz_name))
+
+
+def weekly_occurrences(
+    first_day: dt.date, at: dt.time, tz_name: str, *, start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:
+    """UTC instants of a weekly event fixed at local wall time `at`, first on `first_day`, within [start, end)."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be aware datetimes")
+    if end <= start:
+        return []
+    zone = _zone(tz_name)
+    # First candidate week: the week of `start` in local time (one week earlier to cover offsets).
+    start_local_day = start.astimezone(zone).date()
+    weeks = max(0, (start_local_day - first_day).days // 7 - 1)
+    day = first_day + dt.timedelta(weeks=weeks)
+    result: list[dt.datetime] = []
+    while True:
+        instant = local_to_utc(day, at, tz_name)
+        if instant >= end:
+            break
+        if instant >= start:
+            result.append(instant)
+        day += dt.timedelta(weeks=1)
+    return result
