@@ -21,9 +21,8 @@ class TimelineConfig(AppConfig):
         # The timeline section of the customer page registers itself here: customers cannot import timeline.
         from forpcrm.customers.pages import customer_panel_register
 
-        from .selectors import timeline_for_customer
+        from .pages import default_filters_register, timeline_panel_context
 
-        customer_panel_register("timeline", _("Timeline"), "partials/timeline.html",
-                                lambda request, customer: {"items": timeline_for_customer(user=request.user,
-                                                                                          customer=customer)},
+        default_filters_register()
+        customer_panel_register("timeline", _("Timeline"), "partials/timeline.html", timeline_panel_context,
                                 order=10)

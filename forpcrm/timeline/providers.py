@@ -55,10 +55,12 @@ def history_items(*, user, customer, limit: int):
                            details={"changes": [list(c) for c in entry.changes]})
 
 
-def event_items(*, user, customer, limit: int, kinds=None):
+def event_items(*, user, customer, limit: int, kinds=None, exclude_kinds=None):
     qs = TimelineEvent.objects.filter(customer=customer).select_related("actor")
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
+    if exclude_kinds:
+        qs = qs.exclude(kind__in=sorted(exclude_kinds))
     for event in qs.order_by("-at", "-id")[:limit]:
         yield TimelineItem(kind=event.kind, at=event.at, actor=event.actor, title=event.title, url=event.url,
                            details=event.payload or {})

@@ -31,3 +31,29 @@ def timeline_provider_register(kind: str, provider: Provider) -> None:
 
 def timeline_providers() -> dict[str, Provider]:
     return dict(_PROVIDERS)
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    """One toggle of the customer timeline: ``kinds`` are the item kinds it shows (empty: every
+    business kind, i.e. all but the ``SEPARATE_KINDS``)."""
+
+    key: str
+    label: Any  # str or lazy str
+    kinds: tuple[str, ...] = ()
+    order: int = 100
+
+
+# Kinds with a panel of their own on the customer page (ownership log, change history): the default
+# view of the timeline leaves them out so nothing shows twice; their toggles show them on demand.
+SEPARATE_KINDS = ("ownership", "history")
+_FILTERS: dict[str, TimelineFilter] = {}
+
+
+def timeline_filter_register(key: str, label, kinds: tuple[str, ...] | list[str], order: int = 100) -> None:
+    """Add (or replace) a toggle of the customer timeline showing the items of ``kinds``."""
+    _FILTERS[key] = TimelineFilter(key, label, tuple(kinds), order)
+
+
+def timeline_filters() -> list[TimelineFilter]:
+    return sorted(_FILTERS.values(), key=lambda f: (f.order, f.key))
