@@ -48,10 +48,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "forpcrm.core",
     "forpcrm.org",
+    "forpcrm.notifications",
     "forpcrm.customfields",
     "forpcrm.imports",
     "forpcrm.customers",
     "forpcrm.timeline",
+    "forpcrm.documents",
     "forpcrm.sales",
     "forpcrm.contracts",
 ]
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forpcrm.org.context_processors.navigation",
+                "forpcrm.notifications.context_processors.bell",
             ],
         },
     },
@@ -151,11 +154,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "pool-return-rules": {"task": "forpcrm.customers.tasks.apply_pool_rules", "schedule": 3600.0},
+    # Every periodic job registered with forpcrm.notifications.jobs.job_register (reminders, pool
+    # return rules, missed visits, report deadlines, urge escalation, IMAP fetch …), each at its own
+    # interval.
+    "periodic-jobs": {"task": "forpcrm.notifications.tasks.run_jobs", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "forpcrm@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") in ("1", "true", "yes")
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") in ("1", "true", "yes")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -184,6 +196,7 @@ SPECTACULAR_SETTINGS = {
         "PicklistKindEnum": "forpcrm.customfields.models.PicklistKind",
         # StageKind and OpportunityStatus are the same set: open, won, lost.
         "OutcomeEnum": "forpcrm.sales.models.StageKind",
+        "NotificationKindEnum": "forpcrm.notifications.models.NotificationKind",
     },
 }
 
@@ -193,6 +206,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 FORPCRM_MAX_IMPORT_BYTES = int(os.environ.get("FORPCRM_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DOCUMENT_MAX_BYTES, DOCUMENT_ALLOWED_EXTENSIONS = int(os.environ.get("DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024))), os.environ.get("DOCUMENT_ALLOWED_EXTENSIONS", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,rtf,txt,csv,md,png,jpg,jpeg,gif,webp,zip,rar,7z,eml,msg").split(",")
 # Shared input directory (read-only real dataset) used by the demo and the tests.
 # The first existing of: $FORPCRM_SHARED_DATA, then <ancestor>/shared/data walking up from BASE_DIR's
 # parent (a clone in /tmp/verify still finds /work/shared/data only through the variable); else the

@@ -5,6 +5,8 @@ urlpatterns = [
     path("", include("forpcrm.org.urls")),
     path("", include("forpcrm.customfields.urls")),
     path("", include("forpcrm.customers.urls")),
+    path("", include("forpcrm.notifications.urls")),
+    path("", include("forpcrm.documents.urls")),
     path("", include("forpcrm.sales.urls")),
     path("", include("forpcrm.contracts.urls")),
     path("imports/", include("forpcrm.imports.urls")),

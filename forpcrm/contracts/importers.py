@@ -11,7 +11,9 @@ Options an opportunity preset may set (see forpcrm/sales/presets/maven_pipeline.
   alias used with its row count, and rows naming an unknown product fail with a message saying so;
 - ``missing_customer``: the name of a placeholder customer that takes rows without an account
   (created on first use, owned by the importing user); without it those rows fail;
-- ``amount_default``: "list_price" gives rows without a value the product's list price.
+- ``amount_default``: "list_price" gives rows without a value the product's list price;
+- ``match_deleted``: rows also match opportunities in the recycle bin (with create mode: the demo
+  never re-creates what a user deleted, never changes what exists).
 """
 
 from __future__ import annotations
@@ -21,21 +23,31 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from forpcrm.core.errors import ApplicationError
 from forpcrm.core.money import to_money
-from forpcrm.customers.importers import customer_by_name
+from forpcrm.customers.importers import custom_specs, customer_by_name
 from forpcrm.customers.models import Customer
 from forpcrm.customers.services import customer_create
-from forpcrm.imports.engine import EntityDefinition, ImportResult, Match, register
+from forpcrm.customfields.models import Entity
+from forpcrm.imports.engine import BatchOutcome, EntityDefinition, ImportResult, Match, register
 from forpcrm.imports.fields import FieldSpec, ImportContext
+from forpcrm.imports.models import ImportMode
 from forpcrm.org.models import Module
 from forpcrm.sales.models import Opportunity, OpportunityStatus, Stage
 from forpcrm.sales.services import opportunity_create, opportunity_update, pipeline_get_or_create
 
 from .models import OpportunityLine, Product
-from .services import line_subtotal, opportunity_lines_set, product_create, product_update
+from .services import (
+    line_subtotal,
+    opportunities_create_with_lines_batch,
+    opportunity_lines_set,
+    product_create,
+    product_update,
+)
 
 
 class ProductDefinition(EntityDefinition):
@@ -121,6 +133,17 @@ def _stage(text: str, ctx: ImportContext) -> Stage:
     return stage
 
 
+def _matchable(ctx: ImportContext):
+    """Opportunities a row may match: alive ones, or with the option ``match_deleted`` (the demo) those in
+    the recycle bin too, so that a deleted record is never created again."""
+    return Opportunity.all_objects if ctx.options.get("match_deleted") else Opportunity.objects
+
+
+def _custom_of(values: dict[str, Any]) -> dict[str, Any]:
+    """The user-defined values of a parsed row (columns ``custom.<code>``)."""
+    return {key.removeprefix("custom."): value for key, value in values.items() if key.startswith("custom.")}
+
+
 class OpportunityDefinition(EntityDefinition):
     name = "opportunities"
     label = gettext_lazy("Opportunities")
@@ -148,6 +171,7 @@ class OpportunityDefinition(EntityDefinition):
             FieldSpec("close_reason", gettext_lazy("won / lost reason"), max_length=255, aliases=("原因", "输赢原因")),
             FieldSpec("source", gettext_lazy("source"), max_length=60, aliases=("来源",)),
             FieldSpec("description", gettext_lazy("description"), aliases=("描述", "备注")),
+            *custom_specs(Entity.OPPORTUNITY),
         ]
 
     def begin(self, ctx: ImportContext) -> None:
@@ -166,7 +190,7 @@ class OpportunityDefinition(EntityDefinition):
         ref = values.get("external_ref")
         if not ref:
             return None
-        found = Opportunity.objects.filter(external_ref=ref).select_related("stage").first()
+        found = _matchable(ctx).filter(external_ref=ref).select_related("stage").first()
         if found is None:
             return None
         editable = Opportunity.objects.editable_by(ctx.user).filter(pk=found.pk).exists()
@@ -180,7 +204,10 @@ class OpportunityDefinition(EntityDefinition):
         if not placeholder:
             raise ValidationError({"customer": [_("The row names no customer; choose a placeholder customer in the "
                                                   "mapping (missing_customer) or fill it in.")]})
-        customer = Customer.objects.filter(name=placeholder).first()
+        customer = ctx.cache.get(("placeholder", placeholder))
+        if customer is None:
+            # cached only once found: one created by a row that then failed is rolled back with that row
+            customer = ctx.cache[("placeholder", placeholder)] = Customer.objects.filter(name=placeholder).first()
         if customer is None:
             customer = customer_create(by=ctx.user, data={"name": placeholder, "remarks": _(
                 "Placeholder for imported opportunities without an account.")}, confirm_duplicates=True)
@@ -224,14 +251,17 @@ class OpportunityDefinition(EntityDefinition):
 
     def create(self, values: dict[str, Any], ctx: ImportContext) -> Opportunity:
         data = self._data(values, ctx)
+        if custom := _custom_of(values):
+            data["custom"] = custom
         owner = data.pop("owner", None)
         data["amount"] = line_subtotal(Decimal(1), data["amount"], Decimal(0))
         opportunity = opportunity_create(by=ctx.user, data=data, owner=owner)
         self._lines(opportunity, values, data["amount"], ctx, new=True)
         return opportunity
 
-    def update(self, match: Match, values: dict[str, Any], ctx: ImportContext) -> bool:
-        opportunity: Opportunity = match.record
+    def _changes(self, opportunity: Opportunity, values: dict[str, Any], ctx: ImportContext
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What the row would change on the matched opportunity (and the row's data)."""
         data = self._data(values, ctx)
         data.pop("external_ref", None)
         stage = data.pop("stage")
@@ -239,20 +269,105 @@ class OpportunityDefinition(EntityDefinition):
         for key, value in data.items():
             current = getattr(opportunity, key)
             if key in ("customer", "owner"):
-                if current.pk != value.pk:
+                if getattr(current, "pk", current) != value.pk:
                     changed[key] = value
             elif current != value:
                 changed[key] = value
+        custom = _custom_of(values)
+        if custom and any((opportunity.custom or {}).get(code) != value for code, value in custom.items()):
+            changed["custom"] = custom
         if stage.pk != opportunity.stage_id:
             changed["stage"] = stage
         if changed.get("stage") is None and opportunity.status != OpportunityStatus.OPEN:
             changed.pop("closed_on", None)
             changed.pop("close_reason", None) if opportunity.close_reason == data.get("close_reason", "") else None
+        return changed, data
+
+    def update(self, match: Match, values: dict[str, Any], ctx: ImportContext) -> bool:
+        opportunity: Opportunity = match.record
+        changed, data = self._changes(opportunity, values, ctx)
         if changed:
             opportunity = opportunity_update(opportunity=opportunity, by=ctx.user, data=changed,
                                              expected_version=opportunity.version)
         lines_changed = self._lines(opportunity, values, data["amount"], ctx)
         return bool(changed) or lines_changed
+
+    def create_batch(self, items: list[tuple[int, dict[str, Any]]], ctx: ImportContext) -> list[BatchOutcome] | None:
+        """The fast path for create and create-or-update matching on the external reference: new rows go
+        through ``opportunities_create_with_lines_batch`` (the rules of opportunity_create and
+        opportunity_lines_set), matched rows that change nothing are counted unchanged with one query per
+        batch, and matched rows that change something go through ``update`` one by one."""
+        if ctx.mode not in (ImportMode.CREATE, ImportMode.UPSERT) or any(k != "external_ref" for k in ctx.match_on):
+            return None
+        counted, noted = ctx.cache.get("placeholder_rows", 0), len(ctx.notes)
+        try:
+            return self._create_batch(items, ctx)
+        except Exception:
+            # the engine rolls the batch back and goes row by row: count those rows once
+            ctx.cache["placeholder_rows"] = counted
+            del ctx.notes[noted:]
+            raise
+
+    def _create_batch(self, items: list[tuple[int, dict[str, Any]]], ctx: ImportContext) -> list[BatchOutcome] | None:
+        refs = [values.get("external_ref") or "" for _row, values in items]
+        given = [ref for ref in refs if ref]
+        if len(set(given)) != len(given):
+            return None  # a reference twice in one batch: the second row updates the first, row by row
+        found: dict[str, Opportunity] = {}
+        if ctx.match_on and given:
+            for opportunity in (_matchable(ctx).filter(external_ref__in=sorted(set(given)))
+                                .select_related("stage", "customer", "owner").order_by("-created_at", "-id")):
+                found.setdefault(opportunity.external_ref, opportunity)
+        editable = set(Opportunity.objects.editable_by(ctx.user).filter(pk__in=[o.pk for o in found.values()])
+                       .values_list("pk", flat=True)) if found else set()
+        lines_of: dict[int, list[OpportunityLine]] = {}
+        for line in OpportunityLine.objects.filter(opportunity_id__in=[o.pk for o in found.values()]).order_by("id"):
+            lines_of.setdefault(line.opportunity_id, []).append(line)
+        outcomes: list[BatchOutcome | None] = [None] * len(items)
+        new_rows, new_lines, owners, positions = [], [], [], []
+        for position, ((_row, values), ref) in enumerate(zip(items, refs, strict=True)):
+            match = found.get(ref) if ref else None
+            try:
+                if match is not None:
+                    outcomes[position] = (self._matched(match, match.pk in editable, values, lines_of, ctx), [])
+                    continue
+                data = self._data(values, ctx)
+            except (ValidationError, ApplicationError, ValueError) as exc:
+                outcomes[position] = (exc, [])
+                continue
+            owners.append(data.pop("owner", None))
+            if custom := _custom_of(values):
+                data["custom"] = custom
+            product = values.get("product")
+            amount = line_subtotal(Decimal(1), data["amount"], Decimal(0))
+            data["amount"] = amount
+            new_rows.append(data)
+            new_lines.append([{"product": product, "quantity": 1, "unit_price": amount, "discount": 0}]
+                             if product is not None else [])
+            positions.append(position)
+        if new_rows:
+            created = opportunities_create_with_lines_batch(by=ctx.user, rows=new_rows, lines=new_lines, owners=owners)
+            for position, row in zip(positions, created, strict=True):
+                outcomes[position] = (row.error if row.error is not None else "created", [])
+        return outcomes  # type: ignore[return-value]
+
+    def _matched(self, opportunity: Opportunity, editable: bool, values: dict[str, Any],
+                 lines_of: dict[int, list[OpportunityLine]], ctx: ImportContext) -> str:
+        label = f"{opportunity.external_ref} {opportunity.name}"
+        if ctx.mode == ImportMode.CREATE:
+            return "skipped:" + _("Already exists: “%(name)s”.") % {"name": label}
+        if not editable:
+            raise ApplicationError(_("Matches “%(name)s”, which you may not change.") % {"name": label})
+        changed, data = self._changes(opportunity, values, ctx)
+        product = values.get("product")
+        current = lines_of.get(opportunity.pk, [])
+        lines_same = product is None or (
+            len(current) == 1 and current[0].product_id == product.pk and current[0].unit_price == data["amount"]
+            and current[0].quantity == 1 and current[0].discount == 0)
+        if not changed and lines_same:
+            return "unchanged"
+        with transaction.atomic():
+            return "updated" if self.update(Match(opportunity, label), values, ctx) else "unchanged"
 
     def finish(self, ctx: ImportContext, result: ImportResult) -> None:
         for (text, name), count in sorted((ctx.cache.get("aliases_used") or {}).items()):

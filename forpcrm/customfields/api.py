@@ -16,7 +16,8 @@ from forpcrm.org.models import Action, Module
 from . import services
 from .models import Entity, FieldDefinition, FieldType, PicklistKind, PicklistOption
 
-ENTITY_MODULES = {Entity.CUSTOMER: Module.CUSTOMERS, Entity.CONTACT: Module.CONTACTS}
+ENTITY_MODULES = {Entity.CUSTOMER: Module.CUSTOMERS, Entity.CONTACT: Module.CONTACTS,
+                  Entity.OPPORTUNITY: Module.OPPORTUNITIES}
 SAFE_ACTIONS = {"list", "retrieve", "metadata"}
 
 

@@ -24,6 +24,7 @@ class FieldType(models.TextChoices):
 class Entity(models.TextChoices):
     CUSTOMER = "customer", _("customer")
     CONTACT = "contact", _("contact")
+    OPPORTUNITY = "opportunity", _("opportunity")
 
 
 class FieldDefinition(models.Model):

@@ -59,6 +59,9 @@ class Module(models.TextChoices):
     ADMINISTRATION = "administration", _("Administration")
     OPPORTUNITIES = "opportunities", _("Opportunities")
     PRODUCTS = "products", _("Products")
+    ACTIVITIES = "activities", _("Follow-ups and visits")
+    REPORTS = "reports", _("Sales reports")
+    LEADS = "leads", _("Leads")
 
 
 class Action(models.TextChoices):

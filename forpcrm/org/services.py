@@ -91,6 +91,10 @@ ROLE_TEMPLATES: list[tuple[str, str, str, dict[str, tuple[list[str], DataScope]]
         Module.IMPORTS: ([Action.VIEW, Action.IMPORT, Action.EXPORT], DataScope.DEPARTMENT_TREE),
         Module.OPPORTUNITIES: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.DEPARTMENT_TREE),
         Module.PRODUCTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.ALL),
+        Module.ACTIVITIES: ([*SALES_ACTIONS, Action.DELETE], DataScope.DEPARTMENT_TREE),
+        Module.REPORTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT, Action.CONFIGURE],
+                         DataScope.DEPARTMENT_TREE),
+        Module.LEADS: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.DEPARTMENT_TREE),
     }, None),
     ("sales_manager", "销售经理", "Sales manager", {
         Module.CUSTOMERS: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.OWN_AND_SUBORDINATES),
@@ -99,6 +103,9 @@ ROLE_TEMPLATES: list[tuple[str, str, str, dict[str, tuple[list[str], DataScope]]
         Module.IMPORTS: ([Action.VIEW, Action.IMPORT, Action.EXPORT], DataScope.OWN_AND_SUBORDINATES),
         Module.OPPORTUNITIES: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.OWN_AND_SUBORDINATES),
         Module.PRODUCTS: (VIEW, DataScope.ALL),
+        Module.ACTIVITIES: ([*SALES_ACTIONS, Action.DELETE], DataScope.OWN_AND_SUBORDINATES),
+        Module.REPORTS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.OWN_AND_SUBORDINATES),
+        Module.LEADS: ([*SALES_ACTIONS, Action.DELETE, Action.IMPORT], DataScope.OWN_AND_SUBORDINATES),
     }, 500),
     ("sales_rep", "销售代表", "Sales representative", {
         Module.CUSTOMERS: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.OWN),
@@ -106,6 +113,9 @@ ROLE_TEMPLATES: list[tuple[str, str, str, dict[str, tuple[list[str], DataScope]]
         Module.POOL: ([Action.VIEW], DataScope.DEPARTMENT),
         Module.OPPORTUNITIES: ([Action.VIEW, Action.CREATE, Action.EDIT, Action.EXPORT], DataScope.OWN),
         Module.PRODUCTS: (VIEW, DataScope.ALL),
+        Module.ACTIVITIES: ([Action.VIEW, Action.CREATE, Action.EDIT], DataScope.OWN),
+        Module.REPORTS: ([Action.VIEW, Action.CREATE, Action.EDIT], DataScope.OWN),
+        Module.LEADS: ([Action.VIEW, Action.CREATE, Action.EDIT], DataScope.OWN),
     }, 200),
     ("finance", "财务", "Finance", {
         Module.CUSTOMERS: (VIEW, DataScope.ALL),

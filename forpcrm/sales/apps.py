@@ -6,3 +6,14 @@ class SalesConfig(AppConfig):
     name = "forpcrm.sales"
     label = "sales"
     verbose_name = _("Sales")
+
+    def ready(self) -> None:
+        from . import documents_hooks
+        from .activity import setup as activity_setup
+        from .leads import setup as leads_setup
+        from .reports import setup as reports_setup
+
+        documents_hooks.ready()
+        activity_setup.ready()
+        leads_setup.ready()
+        reports_setup.ready()

@@ -3,7 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forpcrm.customers.forms import add_custom_fields, custom_data, custom_initial
 from forpcrm.customers.models import Customer
+from forpcrm.customfields.models import Entity
 from forpcrm.org.models import User
 
 from .models import Opportunity, Pipeline, Stage
@@ -35,8 +37,10 @@ class OpportunityForm(forms.Form):
                 "expected_close_date": instance.expected_close_date, "source": instance.source,
                 "competitors": instance.competitors, "tags": ", ".join(instance.tags or []),
                 "description": instance.description, "owner": instance.owner_id,
+                **custom_initial(Entity.OPPORTUNITY, instance.custom),
             }
         super().__init__(*args, **kwargs)
+        self.custom_names = add_custom_fields(self, Entity.OPPORTUNITY)
         self.fields["customer"].queryset = Customer.objects.visible_to(user).order_by("name")
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
@@ -44,12 +48,41 @@ class OpportunityForm(forms.Form):
         self.fields["stage"].label_from_instance = lambda s: f"{s.pipeline.name} › {s.name} ({s.probability}%)"
 
     def service_data(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.custom_names}
+        if self.custom_names:
+            data["custom"] = custom_data(self, self.custom_names)
         data["tags"] = [t.strip() for t in (data.get("tags") or "").replace("，", ",").split(",") if t.strip()]
         if data.get("amount") is None:
             data["amount"] = 0
         if data.get("owner") is None:
             data.pop("owner", None)
+        return data
+
+
+class BulkForm(forms.Form):
+    """The bulk action of the opportunity list: move stage, give to another owner, or add tags."""
+
+    ACTIONS = (("stage", _("Move to stage")), ("owner", _("Assign owner")), ("tags", _("Add tags")))
+
+    action = forms.ChoiceField(label=_("bulk action"), choices=ACTIONS)
+    ids = forms.TypedMultipleChoiceField(label=_("selected opportunities"), coerce=int, choices=())
+    stage = forms.ModelChoiceField(label=_("stage"), queryset=Stage.objects.select_related("pipeline"), required=False)
+    reason = forms.CharField(label=_("won / lost reason"), max_length=255, required=False)
+    owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.filter(is_active=True), required=False)
+    tags = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else self.data.get("ids", [])
+        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()]
+
+    def clean(self):
+        data = super().clean()
+        needed = {"stage": "stage", "owner": "owner", "tags": "tags"}.get(data.get("action") or "")
+        if needed and not data.get(needed):
+            self.add_error(needed, _("This field is required."))
+        if data.get("action") == "tags":
+            data["tag_list"] = [t.strip() for t in (data.get("tags") or "").replace("，", ",").split(",") if t.strip()]
         return data
 
 

@@ -183,3 +183,9 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+# The parts of the sales app keep their models in sub-packages; Django finds them through this module.
+from .activity.models import *  # noqa: E402, F403
+from .leads.models import *  # noqa: E402, F403
+from .reports.models import *  # noqa: E402, F403

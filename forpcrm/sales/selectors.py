@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncQuarter
+from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMonth, TruncQuarter
 from django.utils import timezone
 
 from forpcrm.core.money import to_money
+from forpcrm.customfields import registry as customfields
+from forpcrm.customfields.models import Entity
 from forpcrm.org.access import subordinate_ids
 from forpcrm.org.models import Department, User
 
@@ -78,6 +80,8 @@ def opportunity_list(*, user: User, params: Mapping[str, str]) -> QuerySet:
         value = _date(params.get(key))
         if value:
             qs = qs.filter(**{lookup: value})
+    if any(key.startswith("custom__") for key in params):
+        qs = customfields.filter_queryset(qs, Entity.OPPORTUNITY, {key: params.get(key) for key in params})
     qs = quick_filter(qs, user, params.get("quick") or "")
     sort = params.get("sort") or "-created_at"
     name = sort.lstrip("-")
@@ -109,7 +113,7 @@ CARDS_PER_COLUMN = 50
 
 def kanban_board(*, user: User, pipeline: Pipeline, params: Mapping[str, str]) -> list[Column]:
     """Columns per stage with count, amount and weighted totals (one GROUP BY) and the newest cards
-    of each column (one query per stage)."""
+    of each column (one query for all columns: a row number per stage)."""
     stages = list(pipeline.stages.order_by("sort_order", "id"))
     qs = quick_filter(Opportunity.objects.visible_to(user).filter(pipeline=pipeline), user, params.get("quick") or "")
     q = (params.get("q") or "").strip()
@@ -117,15 +121,19 @@ def kanban_board(*, user: User, pipeline: Pipeline, params: Mapping[str, str]) -
         qs = qs.filter(Q(name__icontains=q) | Q(customer__name__icontains=q))
     totals = {row["stage_id"]: row for row in qs.order_by().values("stage_id").annotate(
         n=Count("id"), total=Sum("amount"), wsum=Sum(_weighted_expr()))}
+    cards: dict[int, list[Opportunity]] = {}
+    if totals:
+        ranked = (qs.select_related("customer", "owner")
+                  .annotate(card_rank=Window(RowNumber(), partition_by=[F("stage_id")],
+                                             order_by=[F("updated_at").desc(), F("id").desc()]))
+                  .filter(card_rank__lte=CARDS_PER_COLUMN).order_by("stage_id", "-updated_at", "-id"))
+        for card in ranked:
+            cards.setdefault(card.stage_id, []).append(card)
     columns = []
     for stage in stages:
         row = totals.get(stage.pk) or {}
-        column = Column(stage, row.get("n", 0), to_money(row.get("total") or 0),
-                        to_money((row.get("wsum") or 0) / Decimal(100)))
-        if column.count:
-            column.cards = list(qs.filter(stage=stage).select_related("customer", "owner")
-                                .order_by("-updated_at", "-id")[:CARDS_PER_COLUMN])
-        columns.append(column)
+        columns.append(Column(stage, row.get("n", 0), to_money(row.get("total") or 0),
+                              to_money((row.get("wsum") or 0) / Decimal(100)), cards.get(stage.pk, [])))
     return columns
 
 

@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from forpcrm.core.money import to_money
 from forpcrm.customers.models import Contact, Customer
+from forpcrm.customfields import registry as customfields
+from forpcrm.customfields.models import Entity
 from forpcrm.org.access import has_perm, require_perm
 from forpcrm.org.models import Action, Module, User
 
@@ -252,22 +254,64 @@ def _log_stage(opportunity: Opportunity, *, from_stage: Stage | None, from_statu
     )
 
 
-def _clean_values(data: dict[str, Any], by: User) -> dict[str, Any]:
+@dataclass
+class _Known:
+    """Records a batch has loaded once (customers with their visibility, contacts, users), so that the
+    checks of ``_clean_values`` run without a query per row."""
+
+    customers: dict[int, Customer] = field(default_factory=dict)
+    visible_customers: set[int] = field(default_factory=set)
+    contacts: dict[int, Contact] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, rows: list[dict[str, Any]], by: User, extra_users: Iterable[Any] = ()) -> _Known:
+        def ids(key: str, model) -> set[int]:
+            out = set()
+            for row in rows:
+                value = row.get(key)
+                if isinstance(value, model):
+                    out.add(value.pk)
+                elif value not in (None, "") and str(value).isdigit():
+                    out.add(int(value))
+            return out
+
+        known = cls()
+        customer_ids = ids("customer", Customer)
+        known.customers = Customer.objects.in_bulk(sorted(customer_ids)) if customer_ids else {}
+        known.visible_customers = set(Customer.objects.visible_to(by).filter(pk__in=sorted(customer_ids))
+                                      .values_list("pk", flat=True)) if customer_ids else set()
+        contact_ids = ids("contact", Contact)
+        known.contacts = Contact.objects.in_bulk(sorted(contact_ids)) if contact_ids else {}
+        user_ids = ids("owner", User) | {u.pk if isinstance(u, User) else int(u) for u in extra_users if u}
+        known.users = User.objects.in_bulk(sorted(user_ids)) if user_ids else {}
+        return known
+
+
+def _resolve(value: Any, model, cache: dict[int, Any] | None):
+    if isinstance(value, model) or value in (None, ""):
+        return value or None
+    if cache is not None:
+        return cache.get(int(value)) if str(value).isdigit() else None
+    return model.objects.filter(pk=value).first() if str(value).isdigit() else None
+
+
+def _clean_values(data: dict[str, Any], by: User, known: _Known | None = None) -> dict[str, Any]:
     unknown = set(data) - EDITABLE_FIELDS - {"pipeline", "stage"}
     if unknown:
         raise ValidationError({"__all__": [_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}]})
     values = dict(data)
     if "customer" in values:
-        customer = values["customer"]
-        if not isinstance(customer, Customer):
-            customer = Customer.objects.filter(pk=customer).first() if customer not in (None, "") else None
-        if customer is None or not Customer.objects.visible_to(by).filter(pk=customer.pk).exists():
+        customer = _resolve(values["customer"], Customer, known.customers if known else None)
+        if customer is None:
+            raise ValidationError({"customer": [_("Choose a customer you can see.")]})
+        visible = (customer.pk in known.visible_customers if known
+                   else Customer.objects.visible_to(by).filter(pk=customer.pk).exists())
+        if not visible:
             raise ValidationError({"customer": [_("Choose a customer you can see.")]})
         values["customer"] = customer
     if "contact" in values and values["contact"] not in (None, ""):
-        contact = values["contact"]
-        if not isinstance(contact, Contact):
-            contact = Contact.objects.filter(pk=contact).first()
+        contact = _resolve(values["contact"], Contact, known.contacts if known else None)
         if contact is None:
             raise ValidationError({"contact": [_("Unknown contact.")]})
         values["contact"] = contact
@@ -276,7 +320,7 @@ def _clean_values(data: dict[str, Any], by: User) -> dict[str, Any]:
     if "amount" in values:
         try:
             values["amount"] = to_money(values["amount"] if values["amount"] not in (None, "") else 0)
-        except ValueError as exc:
+        except (ValueError, ArithmeticError) as exc:
             raise ValidationError({"amount": [_("Enter an amount.")]}) from exc
         if values["amount"] < 0:
             raise ValidationError({"amount": [_("The amount may not be negative.")]})
@@ -286,13 +330,23 @@ def _clean_values(data: dict[str, Any], by: User) -> dict[str, Any]:
             tags = tags.replace("，", ",").split(",")
         values["tags"] = sorted({str(t).strip() for t in tags if str(t).strip()})
     if "owner" in values:
-        owner = values["owner"]
-        if not isinstance(owner, User):
-            owner = User.objects.filter(pk=owner).first() if owner not in (None, "") else None
+        owner = _resolve(values["owner"], User, known.users if known else None)
         if owner is None or not owner.is_active:
             raise ValidationError({"owner": [_("The owner must be an active user.")]})
         values["owner"] = owner
+    if "custom" in values and not isinstance(values["custom"], dict):
+        raise ValidationError({"custom": [_("User-defined fields must be an object of code → value.")]})
     return values
+
+
+def _custom_for_create(values: dict[str, Any], definitions=None) -> dict[str, Any]:
+    """Validated user-defined values of a new opportunity (defaults and required fields apply)."""
+    return customfields.clean_values(Entity.OPPORTUNITY, values.get("custom") or {}, definitions=definitions)
+
+
+def _custom_for_update(current: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """The stored values with the given codes replaced (an empty value removes the code)."""
+    return customfields.clean_values(Entity.OPPORTUNITY, given, partial=True, existing=dict(current or {}))
 
 
 def _check_contact(opportunity: Opportunity) -> None:
@@ -315,6 +369,88 @@ def _validate(opportunity: Opportunity) -> None:
         raise ValidationError({"stage": [_("The stage belongs to another pipeline.")]})
 
 
+@dataclass
+class _Batch:
+    """What a batch of creations loads once: records, stages and pipelines, field definitions, rights."""
+
+    known: _Known
+    stages: dict[int, Stage]
+    pipelines: dict[int, Pipeline]
+    definitions: list[Any]
+    may_transfer: bool
+    default_pipeline: Pipeline | None = None
+    first_open: dict[int, Stage] = field(default_factory=dict)
+
+
+def _build_new(*, by: User, data: dict[str, Any], owner: User | None, at: dt.datetime | None = None,
+               batch: _Batch | None = None) -> Opportunity:
+    """An unsaved opportunity with every rule of opportunity_create applied (validation, stage and
+    probability, close data, entry requirements). With ``batch`` no query runs per row."""
+    data = dict(data)
+    pipeline = data.pop("pipeline", None)
+    stage = data.pop("stage", None)
+    probability = data.pop("probability", None)
+    closed_on = data.pop("closed_on", None)
+    reason = data.pop("close_reason", None)
+    values = _clean_values(data, by, batch.known if batch else None)
+    if "customer" not in values:
+        raise ValidationError({"customer": [_("An opportunity needs a customer.")]})
+    if stage is not None:
+        pk = getattr(stage, "pk", stage)
+        stage = (batch.stages.get(int(pk)) if str(pk).isdigit() else None) if batch else (
+            Stage.objects.filter(pk=pk).select_related("pipeline").first())
+        if stage is None:
+            raise ValidationError({"stage": [_("Unknown stage.")]})
+    if pipeline is not None and not isinstance(pipeline, Pipeline):
+        pipeline = (batch.pipelines.get(int(pipeline)) if str(pipeline).isdigit() else None) if batch else (
+            Pipeline.objects.filter(pk=pipeline).first())
+        if pipeline is None:
+            raise ValidationError({"pipeline": [_("Unknown pipeline.")]})
+    if pipeline is None:
+        if stage is not None:
+            pipeline = stage.pipeline
+        elif batch is not None:
+            pipeline = batch.default_pipeline
+        else:
+            pipeline = Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id").first()
+    if pipeline is None:
+        raise ValidationError({"pipeline": [_("Create a pipeline first.")]})
+    if stage is None:
+        if batch is not None:
+            if pipeline.pk not in batch.first_open:
+                batch.first_open[pipeline.pk] = first_open_stage(pipeline)
+            stage = batch.first_open[pipeline.pk]
+        else:
+            stage = first_open_stage(pipeline)
+    if stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": [_("The stage belongs to another pipeline.")]})
+    owner = values.pop("owner", None) or owner or by
+    opportunity = Opportunity(created_by=by, updated_by=by, pipeline=pipeline)
+    if at is not None:
+        opportunity.created_at = at
+    values["custom"] = _custom_for_create(values, batch.definitions if batch else None)
+    for key, value in values.items():
+        setattr(opportunity, key, value)
+    if batch is not None and owner.pk != by.pk and not batch.may_transfer:
+        raise PermissionDeniedError(_("You may not give opportunities to other users."))
+    if batch is None:
+        _set_owner(opportunity, owner, by)
+    else:
+        _set_owner_checked(opportunity, owner)
+    _apply_stage(opportunity, stage, closed_on=closed_on, reason=reason)
+    if probability not in (None, "") and stage.kind == StageKind.OPEN:
+        opportunity.probability = _stage_probability(StageKind.OPEN, probability)
+        opportunity.probability_overridden = opportunity.probability != stage.probability
+    _validate(opportunity)
+    _require_stage_entry(opportunity, stage)
+    return opportunity
+
+
+def _set_owner_checked(opportunity: Opportunity, owner: User) -> None:
+    opportunity.owner = owner
+    opportunity.department_id = owner.department_id
+
+
 @transaction.atomic
 def opportunity_create(*, by: User, data: dict[str, Any], owner: User | None = None,
                        at: dt.datetime | None = None) -> Opportunity:
@@ -323,47 +459,70 @@ def opportunity_create(*, by: User, data: dict[str, Any], owner: User | None = N
     amount, currency, contact, expected_close_date, engaged_on, closed_on, close_reason, source,
     competitors, description, tags, custom. The stage's requirements apply."""
     require_perm(by, Module.OPPORTUNITIES, Action.CREATE)
-    data = dict(data)
-    pipeline = data.pop("pipeline", None)
-    stage = data.pop("stage", None)
-    probability = data.pop("probability", None)
-    closed_on = data.pop("closed_on", None)
-    reason = data.pop("close_reason", None)
-    values = _clean_values(data, by)
-    if "customer" not in values:
-        raise ValidationError({"customer": [_("An opportunity needs a customer.")]})
-    if stage is not None:
-        stage = Stage.objects.filter(pk=getattr(stage, "pk", stage)).select_related("pipeline").first()
-        if stage is None:
-            raise ValidationError({"stage": [_("Unknown stage.")]})
-    if pipeline is not None and not isinstance(pipeline, Pipeline):
-        pipeline = Pipeline.objects.filter(pk=pipeline).first()
-        if pipeline is None:
-            raise ValidationError({"pipeline": [_("Unknown pipeline.")]})
-    if pipeline is None:
-        pipeline = stage.pipeline if stage else (
-            Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id").first())
-    if pipeline is None:
-        raise ValidationError({"pipeline": [_("Create a pipeline first.")]})
-    stage = stage or first_open_stage(pipeline)
-    if stage.pipeline_id != pipeline.pk:
-        raise ValidationError({"stage": [_("The stage belongs to another pipeline.")]})
-    owner = values.pop("owner", None) or owner or by
-    opportunity = Opportunity(created_by=by, updated_by=by, pipeline=pipeline)
-    if at is not None:
-        opportunity.created_at = at
-    for key, value in values.items():
-        setattr(opportunity, key, value)
-    _set_owner(opportunity, owner, by)
-    _apply_stage(opportunity, stage, closed_on=closed_on, reason=reason)
-    if probability not in (None, "") and stage.kind == StageKind.OPEN:
-        opportunity.probability = _stage_probability(StageKind.OPEN, probability)
-        opportunity.probability_overridden = opportunity.probability != stage.probability
-    _validate(opportunity)
-    _require_stage_entry(opportunity, stage)
+    opportunity = _build_new(by=by, data=data, owner=owner, at=at)
     opportunity.save()
     _log_stage(opportunity, from_stage=None, from_status="", by=by, note=_("created"))
     return opportunity
+
+
+@dataclass
+class BatchRow:
+    """One row of ``opportunities_create_batch``: the created opportunity, or the error of the row."""
+
+    opportunity: Opportunity | None = None
+    error: Exception | None = None
+
+
+@transaction.atomic
+def opportunities_create_batch(*, by: User, rows: list[dict[str, Any]],
+                               owners: list[User | None] | None = None, write: bool = True) -> list[BatchRow]:
+    """Create one opportunity per ``rows`` item (the ``data`` of opportunity_create), in one transaction.
+
+    Every rule of opportunity_create holds per row — validation and messages, customer scope,
+    stage / probability / status / close date / cycle, the stage's entry requirements, user-defined
+    fields, the owner rule and one "created" StageChange row — but permissions, customers, contacts,
+    users, stages and field definitions are loaded once and each table is written with one
+    ``bulk_create``. A row that fails gets its ``error`` and is not written; the others are.
+    ``owners`` gives one owner per row (None: the creator). With ``write=False`` the rows are only
+    checked (the opportunities returned are not saved)."""
+    require_perm(by, Module.OPPORTUNITIES, Action.CREATE)
+    owners = owners if owners is not None else [None] * len(rows)
+    stage_ids = {int(getattr(r.get("stage"), "pk", r.get("stage"))) for r in rows
+                 if r.get("stage") not in (None, "") and str(getattr(r.get("stage"), "pk", r.get("stage"))).isdigit()}
+    stages = Stage.objects.select_related("pipeline").in_bulk(sorted(stage_ids)) if stage_ids else {}
+    pipeline_ids = {int(r["pipeline"]) for r in rows if str(getattr(r.get("pipeline"), "pk", r.get("pipeline")) or "")
+                    .isdigit() and not isinstance(r.get("pipeline"), Pipeline)}
+    batch = _Batch(
+        known=_Known.load(rows, by, extra_users=[o for o in owners if o is not None]),
+        stages=stages, pipelines=Pipeline.objects.in_bulk(sorted(pipeline_ids)) if pipeline_ids else {},
+        definitions=customfields.definitions_for(Entity.OPPORTUNITY),
+        may_transfer=by.is_superuser or has_perm(by, Module.OPPORTUNITIES, Action.TRANSFER),
+    )
+    if any(r.get("pipeline") in (None, "") and r.get("stage") in (None, "") for r in rows):
+        batch.default_pipeline = Pipeline.objects.filter(is_active=True).order_by(
+            "-is_default", "sort_order", "id").first()
+    results: list[BatchRow] = []
+    pending: list[Opportunity] = []
+    now = timezone.now()
+    for data, owner in zip(rows, owners, strict=True):
+        result = BatchRow()
+        results.append(result)
+        if owner is not None and owner.pk in batch.known.users:
+            owner = batch.known.users[owner.pk]
+        try:
+            result.opportunity = _build_new(by=by, data=data, owner=owner, batch=batch)
+        except (ValidationError, ApplicationError, ValueError) as exc:
+            result.error = exc
+            continue
+        result.opportunity.created_at = result.opportunity.updated_at = now
+        pending.append(result.opportunity)
+    if pending and write:
+        Opportunity.objects.bulk_create(pending, batch_size=500)
+        note = _("created")
+        StageChange.objects.bulk_create([
+            StageChange(opportunity=o, from_stage=None, to_stage=o.stage, from_status="", to_status=o.status,
+                        probability=o.probability, at=now, by=by, note=note) for o in pending], batch_size=500)
+    return results
 
 
 def _locked(opportunity: Opportunity, expected_version: int | None, strict: bool) -> Opportunity:
@@ -394,6 +553,8 @@ def opportunity_update(*, opportunity: Opportunity, by: User, data: dict[str, An
     reason = data.pop("close_reason", None)
     values = _clean_values(data, by)
     owner = values.pop("owner", None)
+    if "custom" in values:
+        values["custom"] = _custom_for_update(current.custom, values["custom"])
     for key, value in values.items():
         setattr(current, key, value)
     if owner is not None and owner.pk != current.owner_id:
@@ -481,6 +642,46 @@ def opportunities_bulk_stage(*, opportunity_ids: list[int], stage: Stage, by: Us
         else:
             result.done.append(pk)
     return result
+
+
+def _bulk(opportunity_ids: list[int], by: User, apply: Callable[[Opportunity], None]) -> BulkResult:
+    """Apply ``apply`` to each visible opportunity, each in its own transaction; the others are refused."""
+    result = BulkResult()
+    visible = {o.pk: o for o in Opportunity.objects.visible_to(by).filter(pk__in=opportunity_ids)}
+    for pk in dict.fromkeys(opportunity_ids):
+        record = visible.get(pk)
+        if record is None:
+            result.failed[pk] = _("Not found.")
+            continue
+        try:
+            with transaction.atomic():
+                apply(record)
+        except ValidationError as exc:
+            result.failed[pk] = "; ".join(exc.messages)
+        except ApplicationError as exc:
+            result.failed[pk] = exc.message
+        else:
+            result.done.append(pk)
+    return result
+
+
+def opportunities_bulk_owner(*, opportunity_ids: list[int], owner: User, by: User) -> BulkResult:
+    """Give each opportunity to ``owner`` (the transfer right and the edit scope are checked per row)."""
+    return _bulk(opportunity_ids, by, lambda o: opportunity_update(opportunity=o, by=by, data={"owner": owner}))
+
+
+def opportunities_bulk_tags_add(*, opportunity_ids: list[int], tags: list[str], by: User) -> BulkResult:
+    """Add ``tags`` to each opportunity (stage, status and probability stay as they are)."""
+    tags = [str(t).strip() for t in tags if str(t).strip()]
+    if not tags:
+        raise ValidationError({"tags": [_("Enter at least one tag.")]})
+
+    def add(record: Opportunity) -> None:
+        merged = sorted({*(record.tags or []), *tags})
+        if merged != sorted(record.tags or []):
+            opportunity_update(opportunity=record, by=by, data={"tags": merged})
+
+    return _bulk(opportunity_ids, by, add)
 
 
 @transaction.atomic

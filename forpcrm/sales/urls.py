@@ -16,3 +16,10 @@ urlpatterns = [
     path("sales/kanban/<int:pipeline_pk>/", views.kanban, name="kanban_pipeline"),
     path("sales/overview/", views.overview, name="overview"),
 ]
+
+# The parts of the sales app add their pages to the same "sales" namespace.
+from .activity.urls import urlpatterns as activity_urls  # noqa: E402
+from .leads.urls import urlpatterns as leads_urls  # noqa: E402
+from .reports.urls import urlpatterns as reports_urls  # noqa: E402
+
+urlpatterns += activity_urls + leads_urls + reports_urls

@@ -7,15 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.customfields.models import Entity, FieldType
+from forpcrm.customfields.registry import definitions_for, display_value
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
 from forpcrm.org.models import Action, Department, Module, User
 
 from . import exports, selectors, services
-from .forms import LostForm, OpportunityForm
+from .forms import BulkForm, LostForm, OpportunityForm
 from .models import Opportunity, OpportunityStatus, Pipeline, Stage
 
 PAGE_SIZE = 25
@@ -26,17 +30,97 @@ def _pipelines():
     return list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id"))
 
 
+def _custom_columns(params) -> tuple[list, list]:
+    """User-defined fields of opportunities, and those shown as list columns: the ``cols`` chosen
+    (``custom__<code>`` names, comma-separated), else those marked "shown in list"."""
+    definitions = definitions_for(Entity.OPPORTUNITY)
+    chosen = {c for c in (params.get("cols") or "").split(",") if c}
+    if chosen:
+        return definitions, [d for d in definitions if f"custom__{d.code}" in chosen]
+    return definitions, [d for d in definitions if d.show_in_list]
+
+
+def custom_display_rows(definitions, records) -> dict[int, list[str]]:
+    """record id → display text of each definition's value; user fields resolved in one query."""
+    user_ids = {(r.custom or {}).get(d.code) for r in records for d in definitions if d.field_type == FieldType.USER}
+    user_ids = {v for v in user_ids if isinstance(v, int)}
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=sorted(user_ids))} if user_ids else {}
+    rows = {}
+    for record in records:
+        values = record.custom or {}
+        rows[record.pk] = [users.get(values.get(d.code), "") if d.field_type == FieldType.USER
+                           else display_value(d, values.get(d.code)) for d in definitions]
+    return rows
+
+
 @login_required
 def opportunity_list(request):
+    """GET: the list. POST: the bulk action on the selected rows (see ``opportunity_bulk``)."""
+    if request.method == "POST":
+        return opportunity_bulk(request)
     require_page_perm(request.user, OPP, Action.VIEW)
     qs = selectors.opportunity_list(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    opportunities = list(page.object_list)
+    definitions, columns = _custom_columns(request.GET)
+    cells = custom_display_rows(columns, opportunities) if columns else {}
+    for opportunity in opportunities:
+        opportunity.custom_cells = cells.get(opportunity.pk, [])
+    pipelines = _pipelines()
+    may_edit = has_perm(request.user, OPP, Action.EDIT)
     context = {
-        "page_obj": page, "opportunities": list(page.object_list), "pipelines": _pipelines(),
+        "page_obj": page, "opportunities": opportunities, "pipelines": pipelines,
         "statuses": OpportunityStatus.choices, "params": request.GET, "nav_active": "opportunities",
-        "can_create": has_perm(request.user, OPP, Action.CREATE),
+        "can_create": has_perm(request.user, OPP, Action.CREATE), "can_bulk": may_edit,
+        "custom_definitions": definitions, "custom_columns": columns,
+        "custom_filters": [d for d in definitions if d.field_type in FILTERABLE_TYPES],
+        "chosen_cols": [f"custom__{d.code}" for d in columns],
+        "bulk_stages": [s for p in pipelines for s in p.stages.all()] if may_edit else [],
+        "bulk_owners": (list(User.objects.filter(is_active=True).order_by("display_name", "username", "id"))
+                        if may_edit and (request.user.is_superuser or has_perm(request.user, OPP, Action.TRANSFER))
+                        else []),
     }
     return render_page(request, "sales/opportunity_list.html", context, fragment="sales/_opportunity_table.html")
+
+
+FILTERABLE_TYPES = {FieldType.TEXT, FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN, FieldType.EMAIL,
+                    FieldType.PHONE, FieldType.URL, FieldType.LONG_TEXT}
+
+
+def opportunity_bulk(request):
+    """Bulk action on the selected rows of the list: each row goes through the services, with the same
+    scope and stage rules as one by one; the summary names the refused rows and why."""
+    require_page_perm(request.user, OPP, Action.EDIT)
+    form = BulkForm(request.POST)
+    back = request.POST.get("next") or ""
+    target = back if back.startswith("/opportunities/") else reverse("sales:opportunity_list")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(target)
+    data = form.cleaned_data
+    ids = data["ids"]
+    try:
+        if data["action"] == "stage":
+            result = services.opportunities_bulk_stage(opportunity_ids=ids, stage=data["stage"], by=request.user,
+                                                       reason=data.get("reason") or "")
+        elif data["action"] == "owner":
+            result = services.opportunities_bulk_owner(opportunity_ids=ids, owner=data["owner"], by=request.user)
+        else:
+            result = services.opportunities_bulk_tags_add(opportunity_ids=ids, tags=data["tag_list"], by=request.user)
+    except SERVICE_ERRORS as exc:
+        report_error(request, exc)
+        return redirect(target)
+    if result.done:
+        messages.success(request, ngettext("%(n)d opportunity changed.", "%(n)d opportunities changed.",
+                                           len(result.done)) % {"n": len(result.done)})
+    if result.failed:
+        names = dict(Opportunity.objects.visible_to(request.user).filter(pk__in=list(result.failed))
+                     .values_list("pk", "name"))
+        refused = "; ".join(f"{names.get(pk, f'#{pk}')}: {reason}" for pk, reason in result.failed.items())
+        messages.warning(request, ngettext("%(n)d opportunity refused — %(rows)s",
+                                           "%(n)d opportunities refused — %(rows)s", len(result.failed))
+                         % {"n": len(result.failed), "rows": refused})
+    return redirect(target)
 
 
 def _board_context(request, pipeline: Pipeline, params) -> dict:
@@ -90,8 +174,12 @@ def opportunity_detail(request, pk: int):
     lines = []
     if hasattr(opportunity, "lines"):
         lines = list(opportunity.lines.select_related("product"))
+    definitions = definitions_for(Entity.OPPORTUNITY)
+    custom_rows = list(zip([d.display_label for d in definitions],
+                           custom_display_rows(definitions, [opportunity])[opportunity.pk], strict=True))
     return render_page(request, "sales/opportunity_detail.html", {
         "opportunity": opportunity, "editable": editable, "lines": lines, "nav_active": "opportunities",
+        "custom_rows": custom_rows,
         "history": list(selectors.stage_history(opportunity=opportunity)), "lost_form": LostForm(),
         "stages": list(opportunity.pipeline.stages.order_by("sort_order", "id")),
     })

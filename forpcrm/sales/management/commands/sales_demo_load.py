@@ -1,7 +1,7 @@
 """The sales part of ``manage.py demo_load``: a default pipeline and a handful of demo opportunities.
 
 Called by the demo (imports.demo_load) through ``call_command`` so that the imports app needs no import
-of the sales app. Deterministic and idempotent: the pipeline is created only when no pipeline exists;
+of the sales app. Deterministic and idempotent: the standard pipeline is created only when missing;
 each demo opportunity has a fixed external reference and is created only when no opportunity with
 that reference exists, in the recycle bin included. Existing records are never changed.
 """
@@ -41,11 +41,16 @@ DEALS = [
 
 
 def default_pipeline_install(*, by: User | None) -> tuple[Pipeline | None, bool]:
-    """The default pipeline; created (standard stages) only when there is no pipeline at all."""
-    if not Pipeline.objects.exists():
-        return pipeline_create(by=by, name=PIPELINE_NAME, stages=PIPELINE_STAGES, is_default=True,
+    """The standard pipeline of the demo, created when missing (the default one unless another pipeline
+    is already the default). The imported Maven pipeline keeps its own stages and opportunities."""
+    pipeline = Pipeline.objects.filter(name=PIPELINE_NAME).first()
+    if pipeline is None:
+        return pipeline_create(by=by, name=PIPELINE_NAME, stages=PIPELINE_STAGES,
+                               is_default=not Pipeline.objects.filter(is_default=True).exists(),
                                description="演示数据：标准销售流程（Standard pipeline）", check_perm=False), True
-    return Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id").first(), False
+    if not pipeline.is_active:
+        return Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id").first(), False
+    return pipeline, False
 
 
 def demo_opportunities_load(*, pipeline: Pipeline) -> int:
@@ -97,3 +102,10 @@ class Command(BaseCommand):
         self.stdout.write(f"sales: pipeline “{pipeline.name}” {'created' if made else 'kept'}")
         created = demo_opportunities_load(pipeline=pipeline)
         self.stdout.write(f"sales: demo opportunities: {created} created")
+        # The other parts of the sales stage: follow-ups and visits, reports and urges, leads.
+        from forpcrm.sales.activity import demo as activity_demo
+        from forpcrm.sales.leads import demo as leads_demo
+        from forpcrm.sales.reports import demo as reports_demo
+
+        for name, part in (("activity", activity_demo), ("reports", reports_demo), ("leads", leads_demo)):
+            self.stdout.write(f"sales: {name}: {part.demo_load(stdout=self.stdout)}")
