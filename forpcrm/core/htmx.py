@@ -3,12 +3,12 @@ turned into page messages in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
@@ -82,3 +82,17 @@ def report_error(request, exc: Exception, form: forms.BaseForm | None = None, *,
 
 
 SERVICE_ERRORS = (DjangoValidationError, ApplicationError)
+
+
+def post_action(request, run: Callable[[], object], *, done: str, done_url: str, failed_url: str | None = None):
+    """A POST button that runs one service: on success ``done`` as a message and a redirect to
+    ``done_url``; on a service error its message (naming the field or rule) and a redirect to
+    ``failed_url`` (default: ``done_url``), nothing changed."""
+    try:
+        run()
+    except SERVICE_ERRORS as exc:
+        report_error(request, exc)
+        return redirect(failed_url or done_url)
+    messages.success(request, done)
+    return redirect(done_url)
+

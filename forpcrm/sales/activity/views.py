@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, post_action, render_page, report_error
 from forpcrm.customers.models import Customer
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm, scope_for
 from forpcrm.org.models import Action, DataScope, Module, User
@@ -148,13 +148,9 @@ def followup_edit(request, pk: int):
 def followup_delete(request, pk: int):
     require_page_perm(request.user, ACT, Action.DELETE)
     followup = _followup(request, pk)
-    try:
-        services.followup_delete(followup=followup, by=request.user)
-    except SERVICE_ERRORS as exc:
-        report_error(request, exc)
-        return redirect("sales:followup_detail", pk=pk)
-    messages.success(request, _("Follow-up moved to the recycle bin."))
-    return redirect("sales:followup_list")
+    return post_action(request, lambda: services.followup_delete(followup=followup, by=request.user),
+                       done=_("Follow-up moved to the recycle bin."), done_url=reverse("sales:followup_list"),
+                       failed_url=reverse("sales:followup_detail", args=[pk]))
 
 
 @login_required
@@ -296,13 +292,9 @@ def visit_cancel(request, pk: int):
 def visit_delete(request, pk: int):
     require_page_perm(request.user, ACT, Action.DELETE)
     visit = _visit(request, pk)
-    try:
-        services.visit_delete(visit=visit, by=request.user)
-    except SERVICE_ERRORS as exc:
-        report_error(request, exc)
-        return redirect("sales:visit_detail", pk=pk)
-    messages.success(request, _("Visit plan moved to the recycle bin."))
-    return redirect("sales:visit_list")
+    return post_action(request, lambda: services.visit_delete(visit=visit, by=request.user),
+                       done=_("Visit plan moved to the recycle bin."), done_url=reverse("sales:visit_list"),
+                       failed_url=reverse("sales:visit_detail", args=[pk]))
 
 
 @login_required

@@ -10,11 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, post_action, render_page, report_error
 from forpcrm.customers.models import Customer
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
 from forpcrm.org.models import Action, Module
@@ -164,13 +165,8 @@ def report_detail(request, pk: int):
 def _report_action(request, pk: int, fn, done_message: str):
     require_page_perm(request.user, REP, Action.VIEW)
     report = _report(request, pk)
-    try:
-        fn(report)
-    except SERVICE_ERRORS as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, done_message)
-    return redirect("sales:report_detail", pk=pk)
+    return post_action(request, lambda: fn(report), done=done_message,
+                       done_url=reverse("sales:report_detail", args=[pk]))
 
 
 @login_required
@@ -185,13 +181,9 @@ def report_submit(request, pk: int):
 def report_reopen(request, pk: int):
     require_page_perm(request.user, REP, Action.VIEW)
     report = _report(request, pk)
-    try:
-        services.report_reopen(report=report, by=request.user)
-    except SERVICE_ERRORS as exc:
-        report_error(request, exc)
-        return redirect("sales:report_detail", pk=pk)
-    messages.success(request, _("The report is a draft again."))
-    return redirect("sales:report_edit", pk=pk)
+    return post_action(request, lambda: services.report_reopen(report=report, by=request.user),
+                       done=_("The report is a draft again."), done_url=reverse("sales:report_edit", args=[pk]),
+                       failed_url=reverse("sales:report_detail", args=[pk]))
 
 
 @login_required
@@ -216,13 +208,9 @@ def report_comment(request, pk: int):
 def report_delete(request, pk: int):
     require_page_perm(request.user, REP, Action.EDIT)
     report = _report(request, pk)
-    try:
-        services.report_delete(report=report, by=request.user)
-    except SERVICE_ERRORS as exc:
-        report_error(request, exc)
-        return redirect("sales:report_detail", pk=pk)
-    messages.success(request, _("Draft deleted."))
-    return redirect("sales:report_list")
+    return post_action(request, lambda: services.report_delete(report=report, by=request.user),
+                       done=_("Draft deleted."), done_url=reverse("sales:report_list"),
+                       failed_url=reverse("sales:report_detail", args=[pk]))
 
 
 # ---------------------------------------------------------------- rules and missing submissions
