@@ -30,11 +30,14 @@ WAIT_SECONDS = 20
 pytestmark = [pytest.mark.e2e]
 
 
-def _note(text: str) -> None:
-    """Tell ./run test whether the browser test ran (it cannot tell from pytest's exit code)."""
+def _note(text: str, test: str = Path(__file__).stem) -> None:
+    """Tell ./run test whether the browser test ran (it cannot tell from pytest's exit code): one line
+    per browser test, "ran <test>" or "skipped <test>: <reason>", appended to the marker file."""
     marker = os.environ.get("FORPCRM_E2E_MARKER")
     if marker:
-        Path(marker).write_text(text, encoding="utf-8")
+        status, _, reason = text.partition(": ")
+        with Path(marker).open("a", encoding="utf-8") as out:
+            out.write(f"{status} {test}{': ' + reason if reason else ''}\n")
 
 
 def _browser_missing_reason() -> str | None:
