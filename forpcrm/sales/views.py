@@ -147,7 +147,8 @@ def kanban(request, pipeline_pk: int | None = None):
 @login_required
 @require_POST
 def kanban_move(request, pk: int):
-    """Drag and drop: move the card, then answer the board again (a refused move shows why)."""
+    """Drag and drop or the card's "Move to…" control: move the card, then answer the board again (a
+    refused move shows why)."""
     opportunity = get_visible_or_404(Opportunity.objects.select_related("pipeline"), request.user, pk)
     stage = Stage.objects.filter(pk=request.POST.get("stage"), pipeline_id=opportunity.pipeline_id).first()
     error = ""
