@@ -27,3 +27,27 @@ def customer_panel_register(key: str, title, template: str, context: Callable, o
 
 def customer_panels() -> list[CustomerPanel]:
     return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
+
+
+@dataclass(frozen=True)
+class SearchSection:
+    """One more group of results on the global search page (opportunities, leads …)."""
+
+    key: str
+    title: object  # str or lazy str
+    results: Callable  # (user, q, limit) -> list of (label, detail, url); [] when the user may not see any
+    list_url: Callable  # (q) -> URL of the full list filtered by q
+    order: int = 100
+
+
+_SEARCH_SECTIONS: dict[str, SearchSection] = {}
+
+
+def search_section_register(key: str, title, results: Callable, list_url: Callable, order: int = 100) -> None:
+    """Add (or replace) a result group of the global search. ``results`` must read through the user's
+    scope and return None when the user has no right to see that kind of record at all."""
+    _SEARCH_SECTIONS[key] = SearchSection(key, title, results, list_url, order)
+
+
+def search_sections() -> list[SearchSection]:
+    return sorted(_SEARCH_SECTIONS.values(), key=lambda s: (s.order, s.key))

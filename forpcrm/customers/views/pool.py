@@ -16,6 +16,7 @@ from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
 from forpcrm.customers import selectors, services
 from forpcrm.customers.forms import ReasonForm
 from forpcrm.customers.models import Contact, Customer
+from forpcrm.customers.pages import search_sections
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.customfields.selectors import picklist_labels
 from forpcrm.org.access import has_perm
@@ -145,9 +146,15 @@ def search(request):
             customers = list(selectors.customer_list(user=user, params={"q": q})[:SEARCH_LIMIT])
         if show_contacts:
             contacts = list(selectors.contact_list(user=user, params={"q": q})[:SEARCH_LIMIT])
+    sections = []
+    for section in search_sections():
+        rows = section.results(user, q, SEARCH_LIMIT) if q else []
+        if rows is not None:
+            sections.append({"key": section.key, "title": section.title, "rows": rows,
+                             "list_url": section.list_url(q)})
     return render_page(request, "customers/search.html", {
         "q": q, "global_q": q, "customers": customers, "contacts": contacts, "limit": SEARCH_LIMIT,
-        "show_customers": show_customers, "show_contacts": show_contacts,
+        "show_customers": show_customers, "show_contacts": show_contacts, "sections": sections,
     })
 
 
