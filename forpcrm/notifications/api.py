@@ -21,11 +21,21 @@ from .models import EMAIL_DEFAULT_KINDS, Notification, NotificationKind
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
     actor_name = serializers.SerializerMethodField()
+    title = serializers.CharField(source="display_title", read_only=True,
+                                  help_text="The title in the language of the request.")
+    body = serializers.CharField(source="display_body", read_only=True,
+                                 help_text="The body in the language of the request.")
+    msgid = serializers.CharField(read_only=True, help_text="Message id (English source text) of the title; "
+                                                            "empty when the title is plain text.")
+    params = serializers.DictField(read_only=True, help_text="Parameters of the title message, as stored; a "
+                                                             "nested message is {msgid, params[, context]}.")
+    body_msgid = serializers.CharField(read_only=True, help_text="Message id of the body; empty for plain text.")
+    body_params = serializers.DictField(read_only=True, help_text="Parameters of the body message, as stored.")
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "url", "object_type", "object_id", "actor", "actor_name",
-                  "created_at", "read_at", "is_read"]
+        fields = ["id", "kind", "title", "body", "msgid", "params", "body_msgid", "body_params", "url",
+                  "object_type", "object_id", "actor", "actor_name", "created_at", "read_at", "is_read"]
         read_only_fields = fields
 
     def get_actor_name(self, obj) -> str:

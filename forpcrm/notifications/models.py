@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .messages import render
+
 
 class NotificationKind(models.TextChoices):
     FOLLOWUP_DUE = "followup_due", _("Follow-up due")
@@ -55,8 +57,15 @@ class Notification(models.Model):
         related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    # A title given as a message is stored as its id + parameters and rendered when shown, in the
+    # reader's language; ``title`` / ``body`` then hold its rendering in the recipient's language
+    # (for search and as a fallback). A plain-text title has no message id.
     title = models.CharField(_("title"), max_length=255)
     body = models.TextField(_("body"), blank=True)
+    msgid = models.CharField(_("title message id"), max_length=255, blank=True)
+    params = models.JSONField(_("title parameters"), default=dict, blank=True)
+    body_msgid = models.CharField(_("body message id"), max_length=255, blank=True)
+    body_params = models.JSONField(_("body parameters"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     object_type = models.CharField(_("record type"), max_length=100, blank=True)
     object_id = models.CharField(_("record id"), max_length=64, blank=True)
@@ -87,7 +96,17 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language."""
+        return render(self.msgid, self.params) if self.msgid else self.title
+
+    @property
+    def display_body(self) -> str:
+        """The body in the active language."""
+        return render(self.body_msgid, self.body_params) if self.body_msgid else self.body
 
     @property
     def is_read(self) -> bool:
@@ -123,6 +142,8 @@ class Reminder(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
     title = models.CharField(_("title"), max_length=255)
+    msgid = models.CharField(_("title message id"), max_length=255, blank=True)
+    params = models.JSONField(_("title parameters"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     object_type = models.CharField(_("record type"), max_length=100, blank=True)
     object_id = models.CharField(_("record id"), max_length=64, blank=True)
@@ -142,6 +163,11 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language."""
+        return render(self.msgid, self.params) if self.msgid else self.title
 
 
 class JobRun(models.Model):

@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from forpcrm.core.errors import ApplicationError
 
+from .messages import Message, render
 from .models import EMAIL_DEFAULT_KINDS, Notification, NotificationKind, NotificationPreference, Reminder
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,30 @@ def email_wanted(user, kind: str) -> bool:
     return bool(choice)
 
 
+def recipient_language(user) -> str:
+    """The language a user reads when no request says otherwise (e-mail, jobs): their own choice,
+    else the site's default."""
+    return (getattr(user, "language", "") or settings.LANGUAGE_CODE) if user is not None else settings.LANGUAGE_CODE
+
+
+def _text_parts(value, *, what: str) -> tuple[str, dict]:
+    """(msgid, params) of a message; ("", {}) for plain text."""
+    if isinstance(value, Message):
+        if value.context:
+            raise ApplicationError(_("A notification text is a sentence, not a word with a context."),
+                                   code="invalid", field=what)
+        return value.msgid, dict(value.params)
+    return "", {}
+
+
+def _rendered(msgid: str, params: dict, fallback, language: str) -> str:
+    """The stored text: a message rendered in ``language``; plain text as given."""
+    if not msgid:
+        return str(fallback or "")
+    with translation.override(language):
+        return render(msgid, params)
+
+
 def _plain(text: str) -> str:
     """Plain text for an e-mail: no control characters other than newlines and tabs."""
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
@@ -69,8 +94,10 @@ def _send_email(notification_id: int) -> None:
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if notification is None or not notification.recipient.email:
         return
-    subject = " ".join(_plain(notification.title).split())[:200]
-    lines = [_plain(notification.body)] if notification.body else []
+    with translation.override(recipient_language(notification.recipient)):
+        title, body = notification.display_title, notification.display_body
+    subject = " ".join(_plain(title).split())[:200]
+    lines = [_plain(body)] if body else []
     if notification.url:
         base = getattr(settings, "FORPCRM_SITE_URL", "").rstrip("/")
         link = notification.url if notification.url.startswith(("http://", "https://")) else base + notification.url
@@ -84,23 +111,33 @@ def _send_email(notification_id: int) -> None:
 def notify(*, recipient, kind, title, body="", url="", obj=None, actor=None, dedupe_key=None):
     """In-app notification (+ e-mail after commit when the recipient chose e-mail for that kind).
 
-    With `dedupe_key`, a second call with the same key for the same recipient creates nothing and
+    `title` and `body` are plain text or messages (`forpcrm.notifications.messages.message`); a
+    message is stored as its id + parameters and rendered when shown, in the reader's language
+    (e-mail: the recipient's language). With `dedupe_key`, a second call with the same key for the same recipient creates nothing and
     returns None. `url` defaults to the record's page when `obj` has one. Inactive or missing
     recipients get nothing (None).
     """
     object_type, object_id = _object_ref(obj)
+    msgid, params = _text_parts(title, what="title")
+    body_msgid, body_params = _text_parts(body, what="body")
     return _notification_create(
         recipient=recipient, kind=kind, title=title, body=body, url=url or _object_url(obj),
         object_type=object_type, object_id=object_id, actor=actor, dedupe_key=dedupe_key,
+        msgid=msgid, params=params, body_msgid=body_msgid, body_params=body_params,
     )
 
 
-def _notification_create(*, recipient, kind, title, body, url, object_type, object_id, actor, dedupe_key):
+def _notification_create(*, recipient, kind, title, body, url, object_type, object_id, actor, dedupe_key,
+                         msgid="", params=None, body_msgid="", body_params=None):
     if recipient is None or not getattr(recipient, "is_active", True):
         return None
     kind_value = _check_kind(kind)
+    language = recipient_language(recipient)
+    params, body_params = params or {}, body_params or {}
     notification = Notification(
-        recipient=recipient, kind=kind_value, title=str(title)[:255], body=str(body or ""),
+        recipient=recipient, kind=kind_value, title=_rendered(msgid, params, title, language)[:255],
+        body=_rendered(body_msgid, body_params, body, language),
+        msgid=msgid, params=params, body_msgid=body_msgid, body_params=body_params,
         url=str(url or "")[:500], object_type=object_type, object_id=object_id,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         dedupe_key=(str(dedupe_key)[:200] if dedupe_key else None),
@@ -183,7 +220,9 @@ def preferences_set(*, user, email_kinds: Iterable[str]) -> dict[str, bool]:
 
 @transaction.atomic
 def reminder_schedule(*, recipient, key, fire_at, kind, title, url="", obj=None) -> Reminder:
-    """Upsert by key: one pending reminder per key; moving fire_at re-arms it. fire_at is aware."""
+    """Upsert by key: one pending reminder per key; moving fire_at re-arms it. fire_at is aware.
+
+    `title` is plain text or a message (rendered when the notification is shown, as for `notify`)."""
     if fire_at is None or timezone.is_naive(fire_at):
         raise ApplicationError(_("A reminder needs a date and time with a time zone."), code="naive_datetime")
     if not key:
@@ -191,8 +230,10 @@ def reminder_schedule(*, recipient, key, fire_at, kind, title, url="", obj=None)
     kind_value = _check_kind(kind)
     fire_at = fire_at.astimezone(dt.UTC)
     object_type, object_id = _object_ref(obj)
+    msgid, params = _text_parts(title, what="title")
     values = {
-        "recipient": recipient, "kind": kind_value, "title": str(title)[:255],
+        "recipient": recipient, "kind": kind_value, "msgid": msgid, "params": params,
+        "title": _rendered(msgid, params, title, recipient_language(recipient))[:255],
         "url": str(url or _object_url(obj))[:500], "object_type": object_type, "object_id": object_id,
     }
     reminder = Reminder.objects.select_for_update().filter(key=key).first()
@@ -230,6 +271,7 @@ def _send_one(reminder_id: int, now: dt.datetime) -> bool:
         reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
         created = _notification_create(
             recipient=reminder.recipient, kind=reminder.kind, title=reminder.title, body="", url=reminder.url,
+            msgid=reminder.msgid, params=reminder.params,
             object_type=reminder.object_type, object_id=reminder.object_id, actor=None,
             dedupe_key=f"reminder:{reminder.key}:{reminder.fire_at.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
         )

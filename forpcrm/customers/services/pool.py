@@ -222,27 +222,26 @@ def _due_at(customer: Customer, rule: PoolRule) -> dt.datetime | None:
 
 
 def _warn_owner(customer: Customer, *, due: dt.datetime, window_start: dt.datetime) -> None:
-    """Tell the owner the customer returns to the pool soon (once per warning window), in the owner's
-    language and time zone."""
+    """Tell the owner the customer returns to the pool soon (once per warning window), with the return
+    date in the owner's time zone; the text is shown in the reader's language."""
     from django.conf import settings
     from django.urls import reverse
-    from django.utils import translation
+    from django.utils.translation import gettext_noop
 
     from forpcrm.core.timezones import utc_to_local
+    from forpcrm.notifications.messages import message
     from forpcrm.notifications.models import NotificationKind
     from forpcrm.notifications.services import notify
 
     owner = customer.owner
-    with translation.override(owner.language or settings.LANGUAGE_CODE):
-        notify(
-            recipient=owner, kind=NotificationKind.POOL_WARNING,
-            title=_("%(name)s returns to the public pool on %(date)s") % {
-                "name": customer.name,
-                "date": utc_to_local(due, owner.time_zone or settings.TIME_ZONE).date().isoformat()},
-            body=_("Add a follow-up or win a deal before then to keep this customer."),
-            url=reverse("customers:customer_detail", args=[customer.pk]), obj=customer,
-            dedupe_key=f"pool-warning:{customer.pk}:{window_start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
-        )
+    notify(
+        recipient=owner, kind=NotificationKind.POOL_WARNING,
+        title=message(gettext_noop("%(name)s returns to the public pool on %(date)s"), name=customer.name,
+                      date=utc_to_local(due, owner.time_zone or settings.TIME_ZONE).date()),
+        body=message(gettext_noop("Add a follow-up or win a deal before then to keep this customer.")),
+        url=reverse("customers:customer_detail", args=[customer.pk]), obj=customer,
+        dedupe_key=f"pool-warning:{customer.pk}:{window_start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}",
+    )
 
 
 def pool_rules_apply(*, now: dt.datetime | None = None) -> dict:
