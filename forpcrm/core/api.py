@@ -53,6 +53,18 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return drf_exception_handler(exc, context)
 
 
+def check_filters(request, *, dates=(), ids=()) -> None:
+    """Refuse (400, one message per query parameter) list filters whose values cannot be used: the keys
+    in ``dates`` must be dates (YYYY-MM-DD), those in ``ids`` record ids."""
+    from rest_framework.exceptions import ValidationError
+
+    from .parsing import filter_problems
+
+    problems = filter_problems(request.query_params, dates=dates, ids=ids)
+    if problems:
+        raise ValidationError({key: [message] for key, message in problems.items()})
+
+
 class PreconditionRequired(APIException):
     status_code = 428
     default_detail = _("If-Match header or version field required.")

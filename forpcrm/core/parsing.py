@@ -98,3 +98,75 @@ def parse_bool(value) -> bool | None:
     if text in _FALSE:
         return False
     raise ValueError(_("“%(value)s” is not yes or no.") % {"value": value})
+
+
+# ---------------------------------------------------------------- list filters (query string values)
+
+FILTER_DATE_MIN = dt.date(1900, 1, 1)
+FILTER_DATE_MAX = dt.date(9998, 12, 31)
+FILTER_ID_MAX = 2**63 - 1  # the largest primary key any supported database stores
+
+
+def filter_date(value) -> dt.date | None:
+    """A date typed into a list filter, ``YYYY-MM-DD``. Empty → None. Raises ValueError with a message fit
+    for the user when it is no date or lies outside the years a filter can cover."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    try:
+        day = dt.date(int(match[1]), int(match[2]), int(match[3])) if match else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(_("“%(value)s” is not a valid date (use YYYY-MM-DD); that filter was ignored.")
+                         % {"value": text})
+    if not FILTER_DATE_MIN <= day <= FILTER_DATE_MAX:
+        raise ValueError(_("“%(value)s” is outside the dates a filter can cover (%(min)s to %(max)s); "
+                           "that filter was ignored.")
+                         % {"value": text, "min": FILTER_DATE_MIN.isoformat(), "max": FILTER_DATE_MAX.isoformat()})
+    return day
+
+
+def filter_id(value) -> int | None:
+    """A record id typed into a list filter. Empty → None. Raises ValueError with a message fit for the user
+    when it is not a whole number a record id can be."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,19}", text) or not 0 < int(text) <= FILTER_ID_MAX:
+        raise ValueError(_("“%(value)s” is not a valid record id; that filter was ignored.") % {"value": text})
+    return int(text)
+
+
+def safe_filter_date(value) -> dt.date | None:
+    """:func:`filter_date`, with an invalid value read as no filter (the page notes it separately)."""
+    try:
+        return filter_date(value)
+    except ValueError:
+        return None
+
+
+def safe_filter_id(value) -> int | None:
+    """:func:`filter_id`, with an invalid value read as no filter (the page notes it separately)."""
+    try:
+        return filter_id(value)
+    except ValueError:
+        return None
+
+
+def filter_problems(params, *, dates=(), ids=()) -> dict[str, str]:
+    """The filters of ``params`` (a query dict) whose values are unusable, as ``{key: message}``: the keys in
+    ``dates`` must be dates, those in ``ids`` record ids. Pages show the messages and ignore those filters;
+    the API answers 400 with them."""
+    problems: dict[str, str] = {}
+    for keys, parse in ((dates, filter_date), (ids, filter_id)):
+        for key in keys:
+            value = params.get(key)
+            if value in (None, ""):
+                continue
+            try:
+                parse(value)
+            except ValueError as exc:
+                problems[key] = str(exc)
+    return problems

@@ -22,6 +22,14 @@ def local_to_utc(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
     return local.astimezone(UTC)
 
 
+def wall_time_exists(day: dt.date, at: dt.time, tz_name: str) -> bool:
+    """False for a wall time the clocks skip in ``tz_name`` on ``day`` (02:30 in Europe/Berlin on
+    2024-03-31, when summer time starts). An ambiguous time (the autumn hour that occurs twice) exists."""
+    local = dt.datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=_zone(tz_name))
+    back = local.astimezone(UTC).astimezone(_zone(tz_name))
+    return back.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
 def utc_to_local(instant: dt.datetime, tz_name: str) -> dt.datetime:
     """An aware instant as wall time in zone `tz_name`."""
     return instant.astimezone(_zone(tz_name))

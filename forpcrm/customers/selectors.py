@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forpcrm.core.parsing import parse_date
+from forpcrm.core.parsing import parse_date, safe_filter_date, safe_filter_id
 from forpcrm.customfields import registry as customfields
 from forpcrm.customfields.models import Entity, PicklistKind
 from forpcrm.customfields.selectors import all_picklist_labels
@@ -41,7 +41,7 @@ def _sorted(qs: QuerySet, raw: str | None, allowed: tuple[str, ...], default: st
 
 
 def _ids(raw: str | None) -> list[int]:
-    return [int(p) for p in str(raw or "").split(",") if p.strip().isdigit()]
+    return [value for p in str(raw or "").split(",") if (value := safe_filter_id(p)) is not None]
 
 
 def _values(raw: str | None) -> list[str]:
@@ -53,7 +53,7 @@ def _day_start(raw: str | None) -> dt.datetime | None:
         day = parse_date(raw)
     except ValueError:
         return None
-    if day is None:
+    if day is None or safe_filter_date(day.isoformat()) is None:  # outside the dates a filter can cover
         return None
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day))  # noqa: DTZ001 - local midnight
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q
 
+from forpcrm.core.parsing import safe_filter_id
+
 from .models import Document, DocumentCategory, DocumentVersion, EmailMessage, EmailTemplate
 from .registry import document_target_for, document_target_get
 
@@ -44,10 +46,10 @@ def document_list(*, user, params=None):
         qs = qs.filter(target_type=target_type)
     target_id = str(params.get("target_id") or "")
     if target_id:
-        qs = qs.filter(target_id=int(target_id)) if target_id.isdigit() else qs.none()
+        qs = qs.filter(target_id=safe_filter_id(target_id)) if safe_filter_id(target_id) else qs.none()
     customer = str(params.get("customer") or "")
     if customer:
-        qs = qs.filter(customer_id=int(customer)) if customer.isdigit() else qs.none()
+        qs = qs.filter(customer_id=safe_filter_id(customer)) if safe_filter_id(customer) else qs.none()
     category = params.get("category") or ""
     if category:
         qs = qs.filter(_category_q(category))
@@ -93,7 +95,7 @@ def email_list(*, user, params=None):
     qs = EmailMessage.objects.visible_to(user)
     customer = str(params.get("customer") or "")
     if customer:
-        qs = qs.filter(customer_id=int(customer)) if customer.isdigit() else qs.none()
+        qs = qs.filter(customer_id=safe_filter_id(customer)) if safe_filter_id(customer) else qs.none()
     direction = params.get("direction") or ""
     if direction in ("in", "out"):
         qs = qs.filter(direction=direction)

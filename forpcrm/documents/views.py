@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, note_filter_problems, render_page, report_error
 from forpcrm.customers.models import Contact, Customer
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
 from forpcrm.org.models import Action, Module
@@ -167,6 +167,7 @@ def _email_page(request):
 @login_required
 def email_list(request):
     _email_page(request)
+    note_filter_problems(request, ids=("customer",))
     qs = selectors.email_list(user=request.user, params=request.GET).defer("body_html")
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     return render_page(request, "documents/email_list.html", {

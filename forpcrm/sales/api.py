@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from forpcrm.core.api import expected_version
+from forpcrm.core.api import check_filters, expected_version
 from forpcrm.org.access import get_visible_or_404, has_perm
 from forpcrm.org.models import Action, Module
 
@@ -97,13 +97,14 @@ class StageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         qs = Stage.objects.order_by("pipeline_id", "sort_order", "id")
         pipeline = self.request.query_params.get("pipeline")
-        return qs.filter(pipeline_id=pipeline) if pipeline and pipeline.isdigit() else qs
+        check_filters(self.request, ids=("pipeline",))
+        return qs.filter(pipeline_id=pipeline) if pipeline else qs
 
     def partial_update(self, request, pk=None):
         stage = self.get_object()
         allowed = {"name", "sort_order", "probability", "required_fields", "requires_document", "document_category"}
-        stage = services.stage_update(stage=stage, by=request.user,
-                                      data={k: v for k, v in request.data.items() if k in allowed})
+        stage = services.stage_edit(stage=stage, by=request.user,
+                                    data={k: v for k, v in request.data.items() if k in allowed})
         return Response(StageSerializer(stage).data)
 
 
@@ -161,6 +162,8 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     serializer_class = OpportunitySerializer
 
     def get_queryset(self):
+        check_filters(self.request, dates=("close_from", "close_to"),
+                      ids=("pipeline", "stage", "owner", "customer", "department"))
         return selectors.opportunity_list(user=self.request.user, params=self.request.query_params)
 
     def get_object(self):

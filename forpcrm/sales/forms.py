@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forpcrm.core.money import AMOUNT_ERROR_MESSAGES
 from forpcrm.customers.forms import add_custom_fields, custom_data, custom_initial
 from forpcrm.customers.models import Customer
 from forpcrm.customfields.models import Entity
@@ -16,7 +17,7 @@ class OpportunityForm(forms.Form):
     customer = forms.ModelChoiceField(label=_("customer"), queryset=Customer.objects.none())
     pipeline = forms.ModelChoiceField(label=_("pipeline"), queryset=Pipeline.objects.filter(is_active=True))
     stage = forms.ModelChoiceField(label=_("stage"), queryset=Stage.objects.select_related("pipeline"))
-    amount = forms.DecimalField(label=_("amount"), max_digits=18, decimal_places=2, required=False, min_value=0)
+    amount = forms.DecimalField(label=_("amount"), max_digits=18, decimal_places=2, error_messages=AMOUNT_ERROR_MESSAGES, required=False, min_value=0)
     currency = forms.CharField(label=_("currency"), max_length=3, initial="CNY")
     probability = forms.IntegerField(label=_("win probability (%)"), required=False, min_value=0, max_value=100,
                                      help_text=_("Leave empty to use the stage's probability."))

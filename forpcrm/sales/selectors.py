@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, RowNumber, TruncDate, TruncMont
 from django.utils import timezone
 
 from forpcrm.core.money import to_money
+from forpcrm.core.parsing import safe_filter_date, safe_filter_id
 from forpcrm.customfields import registry as customfields
 from forpcrm.customfields.models import Entity
 from forpcrm.org.access import subordinate_ids
@@ -33,17 +34,11 @@ def _date(value: Any) -> dt.date | None:
         return None
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        return None
+    return safe_filter_date(value)
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return safe_filter_id(value)
 
 
 def quick_filter(qs: QuerySet, user: User, quick: str) -> QuerySet:

@@ -23,9 +23,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from forpcrm.core.money import to_money
+from forpcrm.core.money import AmountTooLargeError, to_money
 from forpcrm.customers.models import Contact, Customer
 from forpcrm.customfields import registry as customfields
 from forpcrm.customfields.models import Entity
@@ -320,6 +321,8 @@ def _clean_values(data: dict[str, Any], by: User, known: _Known | None = None) -
     if "amount" in values:
         try:
             values["amount"] = to_money(values["amount"] if values["amount"] not in (None, "") else 0)
+        except AmountTooLargeError as exc:
+            raise ValidationError({"amount": [str(exc)]}) from exc
         except (ValueError, ArithmeticError) as exc:
             raise ValidationError({"amount": [_("Enter an amount.")]}) from exc
         if values["amount"] < 0:
@@ -711,3 +714,400 @@ def opportunity_team_member_add(*, opportunity: Opportunity, user: User, can_edi
     member, _created = OpportunityTeamMember.objects.update_or_create(
         opportunity=opportunity, user=user, defaults={"can_edit": can_edit, "expires_at": expires_at})
     return member
+
+
+# ---------------------------------------------------------------- configuring pipelines and stages
+#
+# The settings pages (and the stage API) configure pipelines through these functions. They need the
+# opportunities or the administration "configure" permission. The probability of a won stage is 100
+# and of a lost stage 0: a request to change it is refused, naming the field.
+
+PIPELINE_FIELDS = ("name", "description", "is_default", "is_active", "sort_order")
+STAGE_FIELDS = ("name", "sort_order", "kind", "probability", "required_fields", "requires_document",
+                "document_category")
+
+
+def may_configure_pipelines(user: User) -> bool:
+    """Whether ``user`` may configure pipelines and stages."""
+    return (has_perm(user, Module.OPPORTUNITIES, Action.CONFIGURE)
+            or has_perm(user, Module.ADMINISTRATION, Action.CONFIGURE))
+
+
+def _require_configure(by: User) -> None:
+    if not may_configure_pipelines(by):
+        raise PermissionDeniedError(_("Only administrators may configure pipelines and stages."))
+
+
+def _refuse_unknown(data: dict[str, Any], allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({"__all__": [_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}]})
+
+
+def standard_stages() -> list[dict[str, Any]]:
+    """The stages a new pipeline starts with when none are given."""
+    return [
+        {"name": pgettext("stage", "Qualify"), "kind": StageKind.OPEN, "probability": 10},
+        {"name": pgettext("stage", "Propose"), "kind": StageKind.OPEN, "probability": 40},
+        {"name": pgettext("stage", "Negotiate"), "kind": StageKind.OPEN, "probability": 70},
+        {"name": pgettext("stage", "Won"), "kind": StageKind.WON, "probability": 100},
+        {"name": pgettext("stage", "Lost"), "kind": StageKind.LOST, "probability": 0},
+    ]
+
+
+def pipeline_stage_specs(pipeline: Pipeline) -> list[dict[str, Any]]:
+    """The stages of ``pipeline`` as specs for ``pipeline_create`` / ``pipeline_add`` (to copy it)."""
+    return [
+        {"name": s.name, "kind": s.kind, "probability": s.probability, "required_fields": list(s.required_fields or []),
+         "requires_document": s.requires_document, "document_category": s.document_category}
+        for s in pipeline.stages.order_by("sort_order", "id")
+    ]
+
+
+def _int_field(value: Any, key: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({key: [_("Enter a whole number.")]}) from exc
+
+
+def _pipeline_check(pipeline: Pipeline) -> None:
+    pipeline.name = str(pipeline.name or "").strip()
+    pipeline.description = str(pipeline.description or "")
+    errors: dict[str, list[str]] = {}
+    if not pipeline.name:
+        errors["name"] = [_("A pipeline needs a name.")]
+    elif Pipeline.objects.filter(name=pipeline.name).exclude(pk=pipeline.pk).exists():
+        errors["name"] = [_("A pipeline called “%(name)s” exists.") % {"name": pipeline.name}]
+    if pipeline.is_default and not pipeline.is_active:
+        errors["is_active"] = [_("The default pipeline must stay active; make another pipeline the default first.")]
+    if errors:
+        raise ValidationError(errors)
+    pipeline.full_clean(validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def pipeline_add(*, by: User, data: dict[str, Any], stages: list[dict[str, Any]] | None = None) -> Pipeline:
+    """Create a pipeline from the settings page. ``data`` keys: name, description, is_default, is_active,
+    sort_order (default: last). ``stages`` as for ``pipeline_create``; default: ``standard_stages()``."""
+    _require_configure(by)
+    _refuse_unknown(data, PIPELINE_FIELDS)
+    probe = Pipeline(name=data.get("name", ""), description=data.get("description") or "",
+                     is_default=bool(data.get("is_default")), is_active=bool(data.get("is_active", True)))
+    if data.get("sort_order") not in (None, ""):
+        probe.sort_order = _int_field(data["sort_order"], "sort_order")
+    _pipeline_check(probe)
+    pipeline = pipeline_create(by=by, name=probe.name, stages=stages or standard_stages(),
+                               description=probe.description, is_default=probe.is_default, check_perm=False)
+    changed = []
+    if not probe.is_active:
+        pipeline.is_active = False
+        changed.append("is_active")
+    if data.get("sort_order") not in (None, ""):
+        pipeline.sort_order = probe.sort_order
+        changed.append("sort_order")
+    if changed:
+        pipeline.save(update_fields=changed)
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_update(*, pipeline: Pipeline, by: User, data: dict[str, Any]) -> Pipeline:
+    """Write the keys of ``data`` (name, description, is_default, is_active, sort_order). Making a pipeline
+    the default takes the mark from the others; the default pipeline stays active. An inactive pipeline
+    keeps its opportunities but is no longer offered for new ones."""
+    _require_configure(by)
+    _refuse_unknown(data, PIPELINE_FIELDS)
+    current = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    for key in ("name", "description"):
+        if key in data:
+            setattr(current, key, data[key])
+    for key in ("is_default", "is_active"):
+        if key in data:
+            setattr(current, key, bool(data[key]))
+    if data.get("sort_order") not in (None, ""):
+        current.sort_order = _int_field(data["sort_order"], "sort_order")
+    _pipeline_check(current)
+    if current.is_default:
+        Pipeline.objects.filter(is_default=True).exclude(pk=current.pk).update(is_default=False)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def pipeline_delete(*, pipeline: Pipeline, by: User) -> None:
+    """Delete a pipeline that no opportunity uses (recycle bin included); otherwise refused with the count."""
+    _require_configure(by)
+    current = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    used = Opportunity.all_objects.filter(pipeline=current).count()
+    if used:
+        open_count = Opportunity.all_objects.filter(pipeline=current, status=OpportunityStatus.OPEN).count()
+        raise ApplicationError(
+            ngettext("The pipeline “%(name)s” has %(count)d opportunity (%(open)d open) and cannot be deleted; "
+                     "deactivate it instead.",
+                     "The pipeline “%(name)s” has %(count)d opportunities (%(open)d open) and cannot be deleted; "
+                     "deactivate it instead.", used) % {"name": current.name, "count": used, "open": open_count},
+            code="pipeline_in_use", extra={"count": used, "open": open_count},
+        )
+    current.delete()
+
+
+def _stage_used(stage: Stage) -> int:
+    """Opportunities in the stage, the recycle bin included."""
+    return Opportunity.all_objects.filter(stage=stage).count()
+
+
+def _fixed_probability(kind: str, value: Any) -> int:
+    """The probability for a stage of ``kind``; a won stage other than 100 or a lost one other than 0 is refused."""
+    if kind in (StageKind.WON, StageKind.LOST):
+        number = _stage_probability(StageKind.OPEN, value)
+        fixed = 100 if kind == StageKind.WON else 0
+        if number != fixed:
+            message = (_("The probability of the won stage is always 100; it cannot be changed.")
+                       if kind == StageKind.WON else
+                       _("The probability of the lost stage is always 0; it cannot be changed."))
+            raise ValidationError({"probability": [message]})
+        return fixed
+    return _stage_probability(kind, value)
+
+
+def _document_category_checked(value: Any, current: str = "") -> str:
+    """A category code (a code or a name is accepted and stored as the code); blank: any document."""
+    from django.db.models import Q
+
+    from forpcrm.documents.models import DocumentCategory
+
+    text = str(value or "").strip()
+    if not text or text == current:
+        return text
+    found = (DocumentCategory.objects.filter(Q(code__iexact=text) | Q(name=text) | Q(name_en__iexact=text),
+                                             is_active=True).order_by("sort_order", "id").first())
+    if found is None:
+        raise ValidationError({"document_category": [_("Choose an active document category.")]})
+    return found.code
+
+
+def _stage_name_checked(stage: Stage, value: Any) -> str:
+    name = str(value or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("A stage needs a name.")]})
+    if Stage.objects.filter(pipeline_id=stage.pipeline_id, name=name).exclude(pk=stage.pk).exists():
+        raise ValidationError({"name": [_("Every stage needs a name of its own.")]})
+    return name
+
+
+def _stage_set_check(pipeline_id: int) -> None:
+    specs = [{"name": s.name, "kind": s.kind} for s in Stage.objects.filter(pipeline_id=pipeline_id)]
+    _check_stage_set(specs)
+
+
+def _collect(errors: dict[str, list[str]], run: Callable[[], Any]) -> Any:
+    try:
+        return run()
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+        return None
+
+
+@transaction.atomic
+def stage_edit(*, stage: Stage, by: User, data: dict[str, Any], check_set: bool = True) -> Stage:
+    """Change a stage (settings page, API). Keys: name, sort_order, kind, probability, required_fields,
+    requires_document, document_category. A new probability is applied to the stage's open opportunities
+    whose probability was not set by hand (as ``stage_update``); won and lost opportunities are never
+    rewritten. Changing the probability of a won (100) or lost (0) stage is refused on ``probability``.
+    The kind changes only while no opportunity is in the stage (its probability then follows the kind);
+    the pipeline keeps open stages, one won and one lost stage (checked unless ``check_set`` is False)."""
+    _require_configure(by)
+    _refuse_unknown(data, STAGE_FIELDS)
+    current = Stage.objects.select_for_update().get(pk=stage.pk)
+    old_probability = current.probability
+    errors: dict[str, list[str]] = {}
+    if "name" in data:
+        name = _collect(errors, lambda: _stage_name_checked(current, data["name"]))
+        if name is not None:
+            current.name = name
+    if data.get("sort_order") not in (None, ""):
+        order = _collect(errors, lambda: _int_field(data["sort_order"], "sort_order"))
+        if order is not None:
+            current.sort_order = order
+    kind_changed = False
+    if data.get("kind") not in (None, "") and data["kind"] != current.kind:
+        used = _stage_used(current)
+        if data["kind"] not in StageKind.values:
+            errors["kind"] = [_("Choose open, won or lost.")]
+        elif used:
+            errors["kind"] = [ngettext(
+                "The kind of a stage with opportunities cannot change (%(count)d opportunity).",
+                "The kind of a stage with opportunities cannot change (%(count)d opportunities).", used,
+            ) % {"count": used}]
+        else:
+            current.kind = data["kind"]
+            kind_changed = True
+    if kind_changed:
+        value = data.get("probability", current.probability)
+        probability = _collect(errors, lambda: _stage_probability(current.kind, value))
+        if probability is not None:
+            current.probability = probability
+    elif "probability" in data:
+        probability = _collect(errors, lambda: _fixed_probability(current.kind, data["probability"]))
+        if probability is not None:
+            current.probability = probability
+    if "required_fields" in data:
+        fields = _collect(errors, lambda: _check_required_fields(data["required_fields"]))
+        if fields is not None:
+            current.required_fields = fields
+    if "requires_document" in data:
+        current.requires_document = bool(data["requires_document"])
+    if "document_category" in data:
+        category = _collect(errors, lambda: _document_category_checked(data["document_category"],
+                                                                        current.document_category))
+        if category is not None:
+            current.document_category = category
+    if errors:
+        raise ValidationError(errors)
+    current.full_clean(validate_unique=False, validate_constraints=False)
+    current.save()
+    if kind_changed and check_set:
+        _stage_set_check(current.pipeline_id)
+    if current.probability != old_probability and current.kind == StageKind.OPEN and not kind_changed:
+        Opportunity.all_objects.filter(
+            stage=current, status=OpportunityStatus.OPEN, probability_overridden=False
+        ).update(probability=current.probability, updated_at=timezone.now())
+    return current
+
+
+@transaction.atomic
+def stages_save(*, pipeline: Pipeline, by: User, rows: list[dict[str, Any]]) -> list[Stage]:
+    """Save the stage table of ``pipeline`` at once: each row is ``{"id": stage id, <keys of stage_edit>}``.
+    All rows are saved or none; errors are keyed ``"<stage id>.<field>"`` (``"stages"`` for the set rule)."""
+    _require_configure(by)
+    stages = {s.pk: s for s in Stage.objects.filter(pipeline=pipeline)}
+    errors: dict[str, list[str]] = {}
+    for row in rows:
+        data = dict(row)
+        stage = stages.get(int(data.pop("id", 0) or 0))
+        if stage is None:
+            errors.setdefault("stages", []).append(_("A stage of another pipeline was sent; reload the page."))
+            continue
+        try:
+            stage_edit(stage=stage, by=by, data=data, check_set=False)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors[f"{stage.pk}.{key}"] = list(messages)
+    if not errors:
+        _collect(errors, lambda: _stage_set_check(pipeline.pk))
+    if errors:
+        raise ValidationError(errors)
+    return list(Stage.objects.filter(pipeline=pipeline).order_by("sort_order", "id"))
+
+
+def _renumber(ordered: list[Stage]) -> None:
+    changed = []
+    for index, stage in enumerate(ordered):
+        if stage.sort_order != index:
+            stage.sort_order = index
+            changed.append(stage)
+    if changed:
+        Stage.objects.bulk_update(changed, ["sort_order"])
+
+
+@transaction.atomic
+def stage_create(*, pipeline: Pipeline, by: User, data: dict[str, Any]) -> Stage:
+    """Add an open stage (name, probability, required_fields, requires_document, document_category,
+    sort_order). Without sort_order it comes after the last open stage; the orders are renumbered 0, 1, …"""
+    _require_configure(by)
+    _refuse_unknown(data, STAGE_FIELDS)
+    pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    stage = Stage(pipeline=pipeline)
+    errors: dict[str, list[str]] = {}
+    if data.get("kind") not in (None, "", StageKind.OPEN):
+        errors["kind"] = [_("A pipeline has one won and one lost stage; new stages are open stages.")]
+    stage.name = _collect(errors, lambda: _stage_name_checked(stage, data.get("name"))) or ""
+    stage.probability = _collect(errors, lambda: _stage_probability(StageKind.OPEN, data.get("probability", 0))) or 0
+    stage.required_fields = _collect(errors, lambda: _check_required_fields(data.get("required_fields"))) or []
+    stage.requires_document = bool(data.get("requires_document"))
+    stage.document_category = _collect(errors, lambda: _document_category_checked(data.get("document_category"))) or ""
+    order = None
+    if data.get("sort_order") not in (None, ""):
+        order = _collect(errors, lambda: _int_field(data["sort_order"], "sort_order"))
+    if errors:
+        raise ValidationError(errors)
+    stage.full_clean(validate_unique=False, validate_constraints=False)
+    ordered = list(Stage.objects.select_for_update().filter(pipeline=pipeline).order_by("sort_order", "id"))
+    if order is None:
+        opens = [i for i, s in enumerate(ordered) if s.kind == StageKind.OPEN]
+        position = opens[-1] + 1 if opens else 0
+    else:
+        position = sum(1 for s in ordered if s.sort_order <= order)
+    stage.sort_order = position
+    stage.save()
+    ordered.insert(position, stage)
+    _renumber(ordered)
+    return stage
+
+
+@transaction.atomic
+def stage_delete(*, stage: Stage, by: User) -> None:
+    """Remove an open stage that no opportunity is in and that no stage history mentions; otherwise
+    refused with the count. The won and lost stages and the last open stage stay."""
+    _require_configure(by)
+    current = Stage.objects.select_for_update().get(pk=stage.pk)
+    used = _stage_used(current)
+    if used:
+        raise ApplicationError(
+            ngettext("The stage “%(name)s” has %(count)d opportunity; move it to another stage first.",
+                     "The stage “%(name)s” has %(count)d opportunities; move them to another stage first.",
+                     used) % {"name": current.name, "count": used},
+            code="stage_in_use", extra={"count": used},
+        )
+    if current.kind != StageKind.OPEN:
+        raise ApplicationError(_("A pipeline needs its won and its lost stage; they cannot be removed."),
+                               code="stage_required")
+    if not Stage.objects.filter(pipeline_id=current.pipeline_id, kind=StageKind.OPEN).exclude(pk=current.pk).exists():
+        raise ApplicationError(_("A pipeline needs at least one open stage."), code="stage_required")
+    from django.db.models import Q
+
+    history = (StageChange.objects.filter(Q(from_stage=current) | Q(to_stage=current))
+               .values("opportunity_id").distinct().count())
+    if history:
+        raise ApplicationError(
+            ngettext("The stage “%(name)s” is in the stage history of %(count)d opportunity and cannot be removed.",
+                     "The stage “%(name)s” is in the stage history of %(count)d opportunities and cannot be removed.",
+                     history) % {"name": current.name, "count": history},
+            code="stage_in_history", extra={"count": history},
+        )
+    pipeline_id = current.pipeline_id
+    current.delete()
+    _renumber(list(Stage.objects.filter(pipeline_id=pipeline_id).order_by("sort_order", "id")))
+
+
+@transaction.atomic
+def stage_move(*, stage: Stage, by: User, direction: str) -> list[Stage]:
+    """Move a stage one place ``"up"`` or ``"down"``; the orders become 0, 1, … Returns the stages in order."""
+    _require_configure(by)
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": [_("Move a stage up or down.")]})
+    ordered = list(Stage.objects.select_for_update().filter(pipeline_id=stage.pipeline_id).order_by("sort_order", "id"))
+    index = [s.pk for s in ordered].index(stage.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(ordered):
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+    _renumber(ordered)
+    return ordered
+
+
+@transaction.atomic
+def stages_reorder(*, pipeline: Pipeline, by: User, order: list[int]) -> list[Stage]:
+    """Put the stages of ``pipeline`` in the order of ``order`` (every stage id once); orders become 0, 1, …"""
+    _require_configure(by)
+    stages = {s.pk: s for s in Stage.objects.select_for_update().filter(pipeline=pipeline)}
+    try:
+        ids = [int(pk) for pk in order]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"order": [_("Give every stage of the pipeline once.")]}) from exc
+    if sorted(ids) != sorted(stages):
+        raise ValidationError({"order": [_("Give every stage of the pipeline once.")]})
+    ordered = [stages[pk] for pk in ids]
+    _renumber(ordered)
+    return ordered

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, note_filter_problems, render_page, report_error
+from forpcrm.core.parsing import safe_filter_id
 from forpcrm.customfields.models import Entity, FieldType
 from forpcrm.customfields.registry import definitions_for, display_value
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
@@ -59,6 +60,8 @@ def opportunity_list(request):
     if request.method == "POST":
         return opportunity_bulk(request)
     require_page_perm(request.user, OPP, Action.VIEW)
+    note_filter_problems(request, dates=("close_from", "close_to"),
+                         ids=("pipeline", "stage", "owner", "customer", "department"))
     qs = selectors.opportunity_list(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     opportunities = list(page.object_list)
@@ -150,7 +153,8 @@ def kanban_move(request, pk: int):
     """Drag and drop or the card's "Move to…" control: move the card, then answer the board again (a
     refused move shows why)."""
     opportunity = get_visible_or_404(Opportunity.objects.select_related("pipeline"), request.user, pk)
-    stage = Stage.objects.filter(pk=request.POST.get("stage"), pipeline_id=opportunity.pipeline_id).first()
+    stage_id = safe_filter_id(request.POST.get("stage"))
+    stage = Stage.objects.filter(pk=stage_id, pipeline_id=opportunity.pipeline_id).first() if stage_id else None
     error = ""
     if stage is None:
         error = _("Choose a stage of the opportunity's pipeline.")
@@ -217,7 +221,7 @@ def opportunity_edit(request, pk: int):
             data.pop("probability", None)
         try:
             services.opportunity_update(opportunity=opportunity, by=request.user, data=data,
-                                        expected_version=int(request.POST.get("version") or opportunity.version))
+                                        expected_version=safe_filter_id(request.POST.get("version")) or opportunity.version)
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
@@ -237,11 +241,12 @@ def opportunity_close(request, pk: int, outcome: str):
         else:
             services.opportunity_lost(opportunity=opportunity, by=request.user, reason=request.POST.get("reason", ""))
     except SERVICE_ERRORS as exc:
-        report_error(request, exc)
+        report_error(request, exc, model=Opportunity)
     return redirect("sales:opportunity_detail", pk=pk)
 
 
 def _overview_context(request) -> dict:
+    note_filter_problems(request, dates=("date_from", "date_to"), ids=("user", "department", "pipeline"))
     data = selectors.sales_overview(user=request.user, params=request.GET)
     visible_owner_ids = Opportunity.objects.visible_to(request.user).order_by().values("owner_id")
     return {

@@ -361,7 +361,7 @@ def test_rep_and_manager_walk_the_sales_stage(live_server, browser, sales_world,
     assert figure("opportunities_advanced", summary_card) == "1"
     css("textarea[name=done]").send_keys("推进产线数字化改造：方案报价、现场演示")
     click_and_load(css("button[name=submit][value='1']"))
-    wait_text("Report saved.", "#messages")
+    wait_text("Report submitted.", "#messages")
     report = SalesReport.objects.get()
     assert browser.current_url.rstrip("/").endswith(f"/sales/reports/{report.pk}")
     assert css("#report-status").text.lower() == "submitted"

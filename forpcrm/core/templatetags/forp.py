@@ -48,3 +48,17 @@ def sort_state(context, key: str):
     if current == f"-{key}":
         return "desc"
     return ""
+
+
+@register.filter
+def money(value):
+    """``{{ amount|money }}`` — an amount with thousands separators and two decimals, the same in every
+    language and on every page: ``100,000.00``. Empty stays empty; a non-number is shown unchanged."""
+    from forpcrm.core.money import to_money
+
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{to_money(value):,.2f}"
+    except ValueError:
+        return value

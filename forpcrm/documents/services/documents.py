@@ -73,13 +73,15 @@ def _owner_notify(*, by, target, document: Document, version: DocumentVersion) -
     if by is None or owner is None or owner.pk == by.pk:
         return
     from django.urls import reverse
+    from django.utils.translation import gettext_noop
 
+    from forpcrm.notifications.messages import message
     from forpcrm.notifications.models import NotificationKind
     from forpcrm.notifications.services import notify
 
     notify(recipient=owner, kind=NotificationKind.SYSTEM, actor=by, obj=document,
-           title=_("%(user)s attached “%(title)s” to %(record)s.") % {
-               "user": by, "title": version.original_name, "record": target},
+           title=message(gettext_noop("%(user)s attached “%(title)s” to %(record)s."), user=str(by),
+                         title=version.original_name, record=str(target)),
            url=reverse("documents:document_detail", args=[document.pk]),
            dedupe_key=f"document-version:{version.pk}")
 

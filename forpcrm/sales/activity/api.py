@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from forpcrm.core.api import expected_version
+from forpcrm.core.api import check_filters, expected_version
 from forpcrm.org.access import get_visible_or_404
 from forpcrm.org.models import Module
 from forpcrm.sales.api import ModulePermission
@@ -121,6 +121,8 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = FollowUpSerializer
 
     def get_queryset(self):
+        check_filters(self.request, dates=("date_from", "date_to"),
+                      ids=("owner", "customer", "contact", "opportunity", "visit"))
         return selectors.followup_list(user=self.request.user, params=self.request.query_params)
 
     def get_object(self):
@@ -193,6 +195,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
+        check_filters(self.request, dates=("date_from", "date_to"), ids=("owner", "customer", "opportunity"))
         return selectors.visit_list(user=self.request.user, params=self.request.query_params).prefetch_related(
             "contacts", "companions", "checkins")
 
@@ -270,8 +273,11 @@ class CalendarViewSet(viewsets.GenericViewSet):
 
         from .views import calendar_who
 
-        start = parse_datetime(request.query_params.get("start") or "")
-        end = parse_datetime(request.query_params.get("end") or "")
+        try:
+            start = parse_datetime(request.query_params.get("start") or "")
+            end = parse_datetime(request.query_params.get("end") or "")
+        except ValueError:  # well-formed but impossible, e.g. month 13
+            start = end = None
         if not request.query_params.get("start") and not request.query_params.get("end"):
             from django.utils import timezone
 

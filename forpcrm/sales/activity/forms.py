@@ -104,7 +104,8 @@ class VisitForm(forms.Form):
     repeat_until = forms.DateField(label=_("repeat until"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     remind_minutes = forms.IntegerField(label=_("remind minutes before"), required=False, min_value=0,
-                                        max_value=7 * 24 * 60)
+                                        max_value=7 * 24 * 60,
+                                        help_text=_("0 reminds at the start time; leave empty for no reminder."))
     companions = forms.ModelMultipleChoiceField(label=_("companions"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args, user, instance=None, **kwargs):

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
+from forpcrm.core.parsing import safe_filter_date, safe_filter_id
 from forpcrm.org.models import User
 
 from .models import CheckIn, Comment, FollowUp, VisitPlan, VisitRecurrence, VisitStatus
@@ -35,10 +35,7 @@ VISIT_SORTS = {"starts_at": "starts_at", "customer": "customer__name", "status":
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return safe_filter_id(value)
 
 
 def user_zone(user) -> ZoneInfo:
@@ -52,8 +49,8 @@ def _day_bounds(user, params: Mapping[str, str]) -> tuple[dt.datetime | None, dt
     """``date_from`` / ``date_to`` (local days, inclusive) as a half-open UTC range."""
     zone = user_zone(user)
     start = end = None
-    first = parse_date(str(params.get("date_from") or "")) if params.get("date_from") else None
-    last = parse_date(str(params.get("date_to") or "")) if params.get("date_to") else None
+    first = safe_filter_date(params.get("date_from"))  # an invalid value is no filter; the page notes it
+    last = safe_filter_date(params.get("date_to"))
     if first:
         start = dt.datetime.combine(first, dt.time(), tzinfo=zone)
     if last:

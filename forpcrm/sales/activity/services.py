@@ -10,8 +10,11 @@ Rules kept here for every channel (pages, API, demo data):
   from ``last_followup_at`` (:func:`days_without_followup`).
 - A follow-up with a future ``next_at`` has one reminder for its owner (key ``followup:<id>``);
   editing moves it, deleting or clearing ``next_at`` cancels it.
-- A visit plan is entered as local wall time in its ``time_zone`` and stored in UTC. Its reminder
-  (key ``visit:<id>``) fires ``remind_minutes`` before the start. For a weekly plan the reminder
+- A visit plan is entered as local wall time in its ``time_zone`` and stored in UTC. A wall time the
+  clocks skip that day (the spring DST gap) is refused; an ambiguous one (the autumn hour that occurs
+  twice) means its first occurrence. A weekly plan repeats for at most two years. Its reminder
+  (key ``visit:<id>``) fires ``remind_minutes`` before the start (0: at the start time; empty: none);
+  a fire time already past when the plan is saved schedules nothing. For a weekly plan the reminder
   targets the next occurrence that has not started yet and is later than the last completed one;
   the periodic job ``sales.visit_reminders_rearm`` moves it on after an occurrence has started
   (i.e. after it fired), and completing an occurrence moves it at once.
@@ -34,10 +37,12 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from forpcrm.core.timezones import local_to_utc, utc_to_local, weekly_occurrences
+from forpcrm.core.timezones import local_to_utc, utc_to_local, wall_time_exists, weekly_occurrences
 from forpcrm.customers.models import Contact, Customer
+from forpcrm.notifications.messages import label, message
 from forpcrm.notifications.models import NotificationKind
 from forpcrm.notifications.services import notify, reminder_cancel, reminder_schedule
 from forpcrm.org.access import department_subtree_ids, has_perm, require_perm, scope_for, subordinate_ids
@@ -214,8 +219,8 @@ def _followup_reminder(followup: FollowUp) -> None:
     if followup.deleted_at is None and followup.next_at is not None and followup.next_at > timezone.now():
         reminder_schedule(
             recipient=followup.owner, key=key, fire_at=followup.next_at, kind=NotificationKind.FOLLOWUP_DUE,
-            title=_("Follow up with %(customer)s: %(what)s") % {
-                "customer": followup.customer.name, "what": followup.next_content or _("next follow-up")},
+            title=message(gettext_noop("Follow up with %(customer)s: %(what)s"), customer=followup.customer.name,
+                          what=followup.next_content or label(gettext_noop("next follow-up"))),
             obj=followup,
         )
     else:
@@ -338,6 +343,16 @@ def _can_see(user: User, target) -> bool:
     return qs.visible_to(user).filter(pk=target.pk).exists()
 
 
+def _record_label(target):
+    """The commented record as a notification parameter: a report's name holds its translatable kind."""
+    if target._meta.label_lower == "sales.salesreport":
+        from forpcrm.sales.reports.models import ReportKind
+
+        return message(gettext_noop("%(kind)s %(period)s · %(author)s"), kind=ReportKind(target.kind).label,
+                       period=target.period_start, author=str(target.author))
+    return str(target)
+
+
 @transaction.atomic
 def comment_add(*, by: User, target, body: str) -> Comment:
     """Add a comment to ``target`` (a record the caller already fetched as visible to ``by``).
@@ -366,13 +381,13 @@ def comment_add(*, by: User, target, body: str) -> Comment:
     snippet = text[:200]
     for user in mentioned:
         notify(recipient=user, kind=NotificationKind.MENTION, actor=by, obj=target, url=url, body=snippet,
-               title=_("%(user)s mentioned you in a comment") % {"user": by.get_full_name() or by.username},
+               title=message(gettext_noop("%(user)s mentioned you in a comment"), user=str(by)),
                dedupe_key=f"comment:{comment.pk}:mention")
     owner = _target_owner(target)
     if owner is not None and owner.pk != by.pk and owner.pk not in {u.pk for u in mentioned}:
         notify(recipient=owner, kind=NotificationKind.COMMENT, actor=by, obj=target, url=url, body=snippet,
-               title=_("%(user)s commented on %(record)s") % {"user": by.get_full_name() or by.username,
-                                                             "record": str(target)},
+               title=message(gettext_noop("%(user)s commented on %(record)s"), user=str(by),
+                             record=_record_label(target)),
                dedupe_key=f"comment:{comment.pk}:owner")
     return comment
 
@@ -434,15 +449,28 @@ def visit_reminder_fire_at(visit: VisitPlan, *, now: dt.datetime | None = None) 
 
 
 def _visit_reminder(visit: VisitPlan, *, now: dt.datetime | None = None) -> None:
+    """Schedule (or cancel) the plan's reminder. A fire time already past when the plan is saved schedules
+    nothing: a visit planned after the fact sends no instant reminder."""
+    now = now or timezone.now()
     fire_at = visit_reminder_fire_at(visit, now=now)
     key = f"visit:{visit.pk}"
-    if fire_at is None:
+    if fire_at is None or fire_at <= now:
         reminder_cancel(key=key)
         return
     reminder_schedule(recipient=visit.owner, key=key, fire_at=fire_at, kind=NotificationKind.VISIT_REMINDER,
-                      title=_("Visit %(customer)s: %(purpose)s") % {"customer": visit.customer.name,
-                                                                   "purpose": visit.purpose},
+                      title=message(gettext_noop("Visit %(customer)s: %(purpose)s"), customer=visit.customer.name,
+                                    purpose=visit.purpose),
                       obj=visit)
+
+
+MAX_SERIES_YEARS = 2  # a weekly visit's repeat_until lies at most this far after its first visit
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _visit_times(visit: VisitPlan, data: dict) -> None:
@@ -458,6 +486,13 @@ def _visit_times(visit: VisitPlan, data: dict) -> None:
         day, start_time, end_time = data.get("date"), data.get("start_time"), data.get("end_time")
         if not isinstance(day, dt.date) or not isinstance(start_time, dt.time):
             raise ValidationError({"date": [_("Enter the date and the start time.")]})
+        # A skipped wall time is refused; an ambiguous one (autumn) is its first occurrence.
+        for key, at in (("start_time", start_time), ("end_time", end_time)):
+            if isinstance(at, dt.time) and not wall_time_exists(day, at, tz_name):
+                raise ValidationError({key: [_(
+                    "%(time)s does not exist in %(zone)s on %(day)s: the clocks skip that hour (daylight saving "
+                    "time). Choose another time.") % {"time": at.strftime("%H:%M"), "zone": tz_name,
+                                                    "day": day.isoformat()}]})
         visit.starts_at = local_to_utc(day, start_time, tz_name)
         if isinstance(end_time, dt.time):
             visit.ends_at = local_to_utc(day, end_time, tz_name)
@@ -501,6 +536,11 @@ def _visit_apply(visit: VisitPlan, by: User, data: dict) -> tuple[list | None, l
     _visit_times(visit, data)
     if visit.repeat_until and visit.repeat_until < visit_local_start(visit).date():
         raise ValidationError({"repeat_until": [_("The last day cannot be before the first visit.")]})
+    first_day = visit_local_start(visit).date()
+    if visit.is_recurring and visit.repeat_until and visit.repeat_until > _years_later(first_day, MAX_SERIES_YEARS):
+        raise ValidationError({"repeat_until": [_(
+            "A weekly visit repeats for at most %(years)d years: choose a last day on or before %(day)s.")
+            % {"years": MAX_SERIES_YEARS, "day": _years_later(first_day, MAX_SERIES_YEARS).isoformat()}]})
     contacts = None
     if "contacts" in data:
         contacts = [_contact_of(by, customer, c, field="contacts") for c in (data["contacts"] or [])]
@@ -698,7 +738,7 @@ def _check_photo(photo) -> None:
 def can_check_in(user: User, visit: VisitPlan, companion_ids: set[int] | None = None) -> bool:
     if companion_ids is None:
         companion_ids = set(visit.companions.values_list("id", flat=True))
-    return visit.status in (VisitStatus.PLANNED, VisitStatus.DONE) and (
+    return visit.status == VisitStatus.PLANNED and (
         user.pk in companion_ids or covers(user, visit.owner_id)) and has_perm(user, ACT, Action.EDIT)
 
 
@@ -707,8 +747,8 @@ def checkin_add(*, visit: VisitPlan, by: User, latitude, longitude, accuracy_m=N
                 photo=None, at: dt.datetime | None = None) -> CheckIn:
     """Record where ``by`` is for the visit (owner, companion or a manager of the owner)."""
     if not can_check_in(by, visit):
-        if visit.status not in (VisitStatus.PLANNED, VisitStatus.DONE):
-            raise ApplicationError(_("A cancelled or missed visit takes no check-in."), code="not_planned")
+        if visit.status != VisitStatus.PLANNED:
+            raise ApplicationError(_("A completed, cancelled or missed visit takes no check-in."), code="not_planned")
         raise PermissionDeniedError(_("Only the visit's owner and companions can check in."))
     errors = {}
     values = {}
@@ -747,3 +787,70 @@ def customer_merge_move(survivor: Customer, merged: Customer, by: User) -> None:
     Comment.objects.filter(customer=merged).update(customer=survivor)
     customer_followups_refresh(survivor.pk)
     customer_followups_refresh(merged.pk)
+
+
+# ---------------------------------------------------------------- follow-up kinds (settings)
+
+FOLLOWUP_KIND_FIELDS = ("code", "label", "label_en", "sort_order", "is_active")
+
+
+def may_configure_followup_kinds(user: User) -> bool:
+    """Whether ``user`` may edit the extra follow-up kinds (administration or activities "configure")."""
+    return has_perm(user, Module.ADMINISTRATION, Action.CONFIGURE) or has_perm(user, ACT, Action.CONFIGURE)
+
+
+def _followup_kind_apply(option: FollowUpKindOption, data: dict[str, Any], *, creating: bool) -> None:
+    _unknown(data, set(FOLLOWUP_KIND_FIELDS))
+    errors: dict[str, list[str]] = {}
+    if "code" in data:
+        code = str(data["code"] or "").strip().lower()
+        if creating:
+            option.code = code
+        elif code != option.code:
+            errors["code"] = [_("The code of a follow-up kind cannot change; follow-ups keep it.")]
+    if creating:
+        if not option.code:
+            errors["code"] = [_("A follow-up kind needs a code.")]
+        elif option.code in FollowUpKind.values:
+            errors["code"] = [_("“%(code)s” is a built-in follow-up kind.") % {"code": option.code}]
+        elif FollowUpKindOption.objects.filter(code=option.code).exists():
+            errors["code"] = [_("A follow-up kind with the code “%(code)s” exists.") % {"code": option.code}]
+    for key in ("label", "label_en"):
+        if key in data:
+            setattr(option, key, str(data[key] or "").strip())
+    if not option.label:
+        errors["label"] = [_("A follow-up kind needs a Chinese label.")]
+    if data.get("sort_order") not in (None, ""):
+        try:
+            option.sort_order = int(data["sort_order"])
+        except (TypeError, ValueError):
+            errors["sort_order"] = [_("Enter a whole number.")]
+    if "is_active" in data:
+        option.is_active = bool(data["is_active"])
+    if errors:
+        raise ValidationError(errors)
+    _full_clean(option)
+
+
+@transaction.atomic
+def followup_kind_create(*, by: User, data: dict[str, Any]) -> FollowUpKindOption:
+    """Add a follow-up kind. data: code (a slug, not a built-in kind), label (Chinese), label_en, sort_order,
+    is_active."""
+    if not may_configure_followup_kinds(by):
+        raise PermissionDeniedError(_("Only administrators may configure follow-up kinds."))
+    option = FollowUpKindOption(is_active=True)
+    _followup_kind_apply(option, data, creating=True)
+    option.save()
+    return option
+
+
+@transaction.atomic
+def followup_kind_update(*, option: FollowUpKindOption, by: User, data: dict[str, Any]) -> FollowUpKindOption:
+    """Change the labels, order or active mark of a follow-up kind (the code stays: follow-ups keep it).
+    An inactive kind is no longer offered; follow-ups of that kind keep it."""
+    if not may_configure_followup_kinds(by):
+        raise PermissionDeniedError(_("Only administrators may configure follow-up kinds."))
+    current = FollowUpKindOption.objects.select_for_update().get(pk=option.pk)
+    _followup_kind_apply(current, data, creating=False)
+    current.save()
+    return current

@@ -15,7 +15,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, post_action, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, note_filter_problems, post_action, render_page, report_error
+from forpcrm.core.parsing import safe_filter_date, safe_filter_id
 from forpcrm.customers.models import Customer
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm, scope_for
 from forpcrm.org.models import Action, DataScope, Module, User
@@ -57,6 +58,8 @@ def _owners(user):
 @login_required
 def followup_list(request):
     require_page_perm(request.user, ACT, Action.VIEW)
+    note_filter_problems(request, dates=("date_from", "date_to"),
+                         ids=("owner", "customer", "contact", "opportunity", "visit"))
     qs = selectors.followup_list(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     kinds = services.followup_kinds()
@@ -179,6 +182,7 @@ def followup_comment(request, pk: int):
 @login_required
 def visit_list(request):
     require_page_perm(request.user, ACT, Action.VIEW)
+    note_filter_problems(request, dates=("date_from", "date_to"), ids=("owner", "customer", "opportunity"))
     qs = selectors.visit_list(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page_obj": page, "visits": list(page.object_list), "statuses": VisitStatus.choices,
@@ -243,7 +247,7 @@ def visit_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_update(visit=visit, by=request.user, data=form.service_data(),
-                                  expected_version=int(request.POST.get("version") or visit.version))
+                                  expected_version=safe_filter_id(request.POST.get("version")) or visit.version)
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
@@ -357,9 +361,8 @@ def calendar_who(user, value: str) -> tuple[set[int] | None, str]:
     team = services.team_user_ids(user)
     if value == "team":
         return team, "team"
-    try:
-        member = int(value)
-    except ValueError:
+    member = safe_filter_id(value)
+    if member is None:
         return {user.pk}, ""
     if team is not None and member not in team:
         raise Http404(_("Not found."))
@@ -373,10 +376,8 @@ def calendar_view(request):
 
     zone = selectors.user_zone(request.user)
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
-    try:
-        anchor = dt.date.fromisoformat(request.GET.get("date") or "")
-    except ValueError:
-        anchor = timezone.now().astimezone(zone).date()
+    note_filter_problems(request, dates=("date",))
+    anchor = safe_filter_date(request.GET.get("date")) or timezone.now().astimezone(zone).date()
     first, last, prev_anchor, next_anchor = _calendar_range(view, anchor)
     who, who_value = calendar_who(request.user, request.GET.get("who") or "")
     start = dt.datetime.combine(first, dt.time(), tzinfo=zone)

@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from forpcrm.core.api import expected_version
+from forpcrm.core.api import check_filters, expected_version
+from forpcrm.core.money import AMOUNT_ERROR_MESSAGES
 from forpcrm.org.access import get_visible_or_404, has_perm
 from forpcrm.org.models import Action, Module, User
 
@@ -63,7 +64,7 @@ class LeadWriteSerializer(serializers.Serializer):
     source = serializers.CharField(max_length=60, required=False, allow_blank=True)
     industry = serializers.CharField(max_length=60, required=False, allow_blank=True)
     requirement = serializers.CharField(required=False, allow_blank=True)
-    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
+    estimated_amount = serializers.DecimalField(max_digits=18, decimal_places=2, error_messages=AMOUNT_ERROR_MESSAGES, required=False, allow_null=True)
     currency = serializers.CharField(max_length=3, required=False)
     status = serializers.CharField(max_length=20, required=False)
     owner = serializers.IntegerField(required=False, allow_null=True, help_text=_("Only when creating."))
@@ -116,7 +117,7 @@ class OpportunitySpecSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     pipeline = serializers.IntegerField(required=False)
     stage = serializers.IntegerField(required=False)
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, required=False, allow_null=True)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, error_messages=AMOUNT_ERROR_MESSAGES, required=False, allow_null=True)
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True)
 
@@ -172,6 +173,8 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = LeadSerializer
 
     def get_queryset(self):
+        if self.request.query_params.get("owner") not in ("me", "none"):
+            check_filters(self.request, ids=("owner",))
         return selectors.lead_list(user=self.request.user, params=self.request.query_params)
 
     def get_object(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forpcrm.core.money import AMOUNT_ERROR_MESSAGES
 from forpcrm.customers.forms import PickerField, picklist_choices, style
 from forpcrm.customers.models import Customer
 from forpcrm.org.models import User
@@ -30,7 +31,7 @@ class LeadForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
     industry = forms.ChoiceField(label=_("Industry"), required=False)
-    estimated_amount = forms.DecimalField(label=_("Estimated amount"), max_digits=18, decimal_places=2,
+    estimated_amount = forms.DecimalField(label=_("Estimated amount"), max_digits=18, decimal_places=2, error_messages=AMOUNT_ERROR_MESSAGES,
                                           required=False, min_value=0)
     status = forms.ChoiceField(label=_("Status"), choices=[c for c in LeadStatus.choices if c[0] in OPEN_STATUSES])
     requirement = forms.CharField(label=_("Requirement / notes"), required=False,
@@ -84,7 +85,7 @@ class ConvertForm(forms.Form):
     create_opportunity = forms.BooleanField(label=_("Open an opportunity"), required=False, initial=True)
     opportunity_name = forms.CharField(label=_("Opportunity name"), max_length=200, required=False)
     pipeline = forms.ModelChoiceField(label=_("Pipeline"), queryset=Pipeline.objects.none(), required=False)
-    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, required=False, min_value=0)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, error_messages=AMOUNT_ERROR_MESSAGES, required=False, min_value=0)
     expected_close_date = forms.DateField(label=_("Expected close date"), required=False,
                                           widget=forms.DateInput())
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django.db.models import QuerySet
 
+from forpcrm.core.parsing import safe_filter_id
 from forpcrm.customers.search import search_filter
 from forpcrm.org.models import User
 
@@ -24,10 +25,7 @@ DEFAULT_SORT = "-created_at"
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return safe_filter_id(value)
 
 
 def lead_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySet:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
-from forpcrm.core.money import to_money
+from forpcrm.core.money import AmountTooLargeError, to_money
 from forpcrm.core.phones import phone_digits, phone_key
 from forpcrm.customers import services as customer_services
 from forpcrm.customers.models import Contact, Customer
@@ -80,6 +80,8 @@ def _assign(lead: Lead, data: dict) -> None:
             else:
                 try:
                     value = to_money(value)
+                except AmountTooLargeError as exc:
+                    raise ValidationError({"estimated_amount": [str(exc)]}) from exc
                 except (ValueError, InvalidOperation, TypeError) as exc:
                     raise ValidationError({"estimated_amount": [_("Enter an amount.")]}) from exc
                 if value < 0:
@@ -136,10 +138,14 @@ def _check_owner(owner: User | None, by: User) -> None:
 def _notify_assigned(lead: Lead, by: User) -> None:
     if lead.owner_id is None or lead.owner_id == by.pk:
         return
+    from django.utils.translation import gettext_noop
+
+    from forpcrm.notifications.messages import message
     from forpcrm.notifications.models import NotificationKind
     from forpcrm.notifications.services import notify
 
-    owner, title = lead.owner, _("Lead assigned to you: %(name)s") % {"name": lead.company_name}
+    owner = lead.owner
+    title = message(gettext_noop("Lead assigned to you: %(name)s"), name=lead.company_name)
     url = reverse("sales:lead_detail", args=[lead.pk])
     transaction.on_commit(lambda: notify(recipient=owner, kind=NotificationKind.LEAD_ASSIGNED, title=title,
                                          url=url, obj=lead, actor=by))
@@ -290,6 +296,13 @@ class PersonMatch:
     owner_name: str
     reasons: list[str] = field(default_factory=list)  # phone, email, name
     is_visible: bool = False
+
+    @property
+    def reason_labels(self) -> list[str]:
+        """The reasons as people read them ("same e-mail"), in the active language."""
+        from forpcrm.customers.services.duplicates import REASON_LABELS
+
+        return [str(REASON_LABELS.get(r, r)) for r in self.reasons]
 
 
 @dataclass

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, note_filter_problems, render_page, report_error
+from forpcrm.core.parsing import safe_filter_id
 from forpcrm.customers.forms import picklist_choices
 from forpcrm.customers.selectors import record_history
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
@@ -46,6 +47,8 @@ def _next_url(request, default: str) -> str:
 def lead_list(request):
     user = request.user
     require_page_perm(user, LEADS, Action.VIEW)
+    if request.GET.get("owner") not in ("me", "none"):
+        note_filter_problems(request, ids=("owner",))
     qs = selectors.lead_list(user=user, params=request.GET)
     size = _page_size(request)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
@@ -115,7 +118,7 @@ def lead_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_update(lead=lead, by=request.user, data=form.service_data(),
-                                 expected_version=int(request.POST.get("version") or lead.version))
+                                 expected_version=safe_filter_id(request.POST.get("version")) or lead.version)
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:

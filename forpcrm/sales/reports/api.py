@@ -9,7 +9,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from forpcrm.core.api import SelectablePaginationMixin, expected_version, with_etag
+from forpcrm.core.api import SelectablePaginationMixin, check_filters, expected_version, with_etag
+from forpcrm.core.parsing import filter_date
 from forpcrm.org.access import get_visible_or_404
 from forpcrm.org.models import Module
 from forpcrm.sales.api import ModulePermission
@@ -146,6 +147,7 @@ class SalesReportViewSet(SelectablePaginationMixin, mixins.ListModelMixin, mixin
     serializer_class = SalesReportSerializer
 
     def get_queryset(self):
+        check_filters(self.request, dates=("date", "date_from", "date_to"), ids=("author",))
         params = self.request.query_params.copy()
         params.setdefault("tab", "all")
         return selectors.report_list(user=self.request.user, params=params)
@@ -263,8 +265,8 @@ class ReportMissingViewSet(viewsets.GenericViewSet):
         kind = request.query_params.get("kind") or ReportKind.DAILY
         if kind not in ReportKind.values:
             raise serializers.ValidationError({"kind": ["daily, weekly or monthly"]})
-        day = (serializers.DateField().to_internal_value(request.query_params["date"])
-               if request.query_params.get("date") else today_for(request.user))
+        check_filters(request, dates=("date",))
+        day = filter_date(request.query_params.get("date")) or today_for(request.user)
         rows = selectors.report_missing(user=request.user, kind=kind, day=day,
                                         only_problems=request.query_params.get("only") == "problems")
         return Response(MissingRowSerializer(rows, many=True).data)
@@ -291,6 +293,7 @@ class UrgeViewSet(SelectablePaginationMixin, mixins.ListModelMixin, mixins.Retri
     serializer_class = UrgeSerializer
 
     def get_queryset(self):
+        check_filters(self.request, ids=("customer", "opportunity"))
         params = self.request.query_params.copy()
         params.setdefault("tab", "all")
         return selectors.urge_list(user=self.request.user, params=params)

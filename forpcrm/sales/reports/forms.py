@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from forpcrm.org.models import Department, Role, User
 
 from .models import ReportKind, ReportRule
+from .periods import period_for
 
 
 def _style(form: forms.Form) -> None:
@@ -26,6 +27,15 @@ class ReportStartForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _style(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") and data.get("date"):
+            try:
+                period_for(data["kind"], data["date"])
+            except ValueError as exc:
+                self.add_error("date", str(exc))
+        return data
 
 
 class ReportTextForm(forms.Form):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from forpcrm.core.timezones import local_to_utc, utc_to_local
 
 from .models import ReportKind
@@ -13,13 +15,25 @@ SATURDAY = 5
 
 def _add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + (day.month - 1) + months
+    if not 1 <= index // 12 <= dt.MAXYEAR:
+        raise OverflowError("date value out of range")
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def period_for(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     """The period of ``kind`` that contains ``day``: [start, end) as dates.
 
-    daily: the day itself; weekly: Monday to the next Monday; monthly: the 1st to the next 1st."""
+    daily: the day itself; weekly: Monday to the next Monday; monthly: the 1st to the next 1st.
+    Raises ValueError with a message fit for the user when the period would leave the calendar's range
+    (e.g. the week of 9999-12-31), or for an unknown kind."""
+    try:
+        return _period_for(kind, day)
+    except OverflowError as exc:
+        raise ValueError(_("The period of %(day)s goes beyond the dates the calendar covers; choose an "
+                           "earlier date.") % {"day": day.isoformat()}) from exc
+
+
+def _period_for(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     if kind == ReportKind.DAILY:
         return day, day + dt.timedelta(days=1)
     if kind == ReportKind.WEEKLY:
@@ -28,7 +42,7 @@ def period_for(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     if kind == ReportKind.MONTHLY:
         start = day.replace(day=1)
         return start, _add_months(start, 1)
-    raise ValueError(f"unknown report kind {kind!r}")
+    raise ValueError(_("“%(kind)s” is not a report kind.") % {"kind": kind})
 
 
 def previous_period(kind: str, start: dt.date) -> tuple[dt.date, dt.date]:

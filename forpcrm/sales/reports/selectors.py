@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from forpcrm.core.parsing import safe_filter_date, safe_filter_id
 from forpcrm.org.access import departments_in_scope, scope_for, subordinate_ids
 from forpcrm.org.models import DataScope, Department, Module, User
 
@@ -26,15 +27,11 @@ URGE_SORTS = {"due_at": ("due_at", "id"), "-due_at": ("-due_at", "-id"), "-creat
 def _date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+    return safe_filter_date(value)  # an invalid value is no filter; the page notes it
 
 
 def _int(value) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return safe_filter_id(value)
 
 
 def report_list(*, user: User, params: Any) -> QuerySet[SalesReport]:

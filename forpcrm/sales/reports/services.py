@@ -20,8 +20,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from forpcrm.notifications.messages import message
 from forpcrm.org.access import departments_in_scope, require_perm, scope_for, subordinate_ids
 from forpcrm.org.models import Action, DataScope, Department, Module, Role, User
 
@@ -146,8 +148,9 @@ def report_submit(*, report: SalesReport, by: User, expected_version: int | None
     reviewer = report_reviewer(current.author)
     if reviewer is not None:
         _notify(recipient=reviewer, kind="report_to_review", actor=by, obj=current,
-                title=_("%(author)s submitted the %(kind)s of %(period)s") % {
-                    "author": current.author, "kind": current.get_kind_display(), "period": current.period_start})
+                title=message(gettext_noop("%(author)s submitted the %(kind)s of %(period)s"),
+                              author=str(current.author), kind=ReportKind(current.kind).label,
+                              period=current.period_start))
     return current
 
 
@@ -199,8 +202,8 @@ def report_review(*, report: SalesReport, by: User, comment: str = "") -> SalesR
     if comment.strip():
         report_comment(report=current, by=by, body=comment)
     _notify(recipient=current.author, kind="report_reviewed", actor=by, obj=current,
-            title=_("%(reviewer)s reviewed your %(kind)s of %(period)s") % {
-                "reviewer": by, "kind": current.get_kind_display(), "period": current.period_start})
+            title=message(gettext_noop("%(reviewer)s reviewed your %(kind)s of %(period)s"), reviewer=str(by),
+                          kind=ReportKind(current.kind).label, period=current.period_start))
     return current
 
 
@@ -302,8 +305,8 @@ def reports_missing_job(now: dt.datetime) -> int:
                 continue
             created = notify(
                 recipient=user, kind="report_missing",
-                title=_("Your %(kind)s for %(period)s is missing") % {
-                    "kind": ReportKind(rule.kind).label, "period": period[0]},
+                title=message(gettext_noop("Your %(kind)s for %(period)s is missing"),
+                              kind=ReportKind(rule.kind).label, period=period[0]),
                 url=_create_url(rule.kind, period[0]),
                 dedupe_key=f"report-missing:{rule.kind}:{period[0].isoformat()}")
             sent += created is not None
@@ -388,7 +391,8 @@ def urge_create(*, by: User, data: dict[str, Any]) -> Urge:
                              "escalated_to"])
     urge.save()
     _notify(recipient=assignee, kind="urge_received", actor=by, obj=urge,
-            title=_("%(user)s urges you about %(target)s") % {"user": by, "target": record}, body=urge.what)
+            title=message(gettext_noop("%(user)s urges you about %(target)s"), user=str(by), target=str(record)),
+            body=urge.what)
     return urge
 
 
@@ -413,7 +417,7 @@ def urge_answer(*, urge: Urge, by: User, answer: str) -> Urge:
     current.save()
     if current.created_by_id:
         _notify(recipient=current.created_by, kind="urge_answered", actor=by, obj=current,
-                title=_("%(user)s answered your urge") % {"user": by}, body=current.answer)
+                title=message(gettext_noop("%(user)s answered your urge"), user=str(by)), body=current.answer)
     return current
 
 
@@ -487,12 +491,12 @@ def urges_escalate_job(now: dt.datetime) -> int:
             if manager is not None and (manager.pk == urge.assignee_id or not manager.is_active):
                 manager = None
             Urge.objects.filter(pk=pk).update(escalated_at=now, escalated_to=manager)
-            title = _("Urge overdue: %(what)s") % {"what": urge.what[:80]}
+            title = message(gettext_noop("Urge overdue: %(what)s"), what=urge.what[:80])
             notify(recipient=urge.assignee, kind="urge_overdue", title=title, obj=urge,
                    dedupe_key=f"urge-overdue:{pk}")
             if manager is not None:
                 notify(recipient=manager, kind="urge_overdue", obj=urge, dedupe_key=f"urge-overdue:{pk}",
-                       title=_("Urge by %(user)s to %(assignee)s is overdue") % {
-                           "user": urge.created_by, "assignee": urge.assignee}, body=urge.what)
+                       title=message(gettext_noop("Urge by %(user)s to %(assignee)s is overdue"),
+                                     user=str(urge.created_by), assignee=str(urge.assignee)), body=urge.what)
             done += 1
     return done

@@ -12,10 +12,12 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from forpcrm.core.htmx import SERVICE_ERRORS, post_action, render_page, report_error
+from forpcrm.core.htmx import SERVICE_ERRORS, note_filter_problems, post_action, render_page, report_error
+from forpcrm.core.parsing import safe_filter_date, safe_filter_id
 from forpcrm.customers.models import Customer
 from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
 from forpcrm.org.models import Action, Module
@@ -42,10 +44,7 @@ def _page(request, qs):
 
 
 def _day(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+    return safe_filter_date(value)  # an unusable date is no date; the page notes it
 
 
 def _chart(rows) -> dict:
@@ -58,6 +57,7 @@ def _chart(rows) -> dict:
 @login_required
 def report_list(request):
     require_page_perm(request.user, REP, Action.VIEW)
+    note_filter_problems(request, dates=("date", "date_from", "date_to"), ids=("author",))
     params = request.GET.copy()
     params.setdefault("tab", "mine")
     qs = selectors.report_list(user=request.user, params=params)
@@ -78,17 +78,23 @@ def report_create(request):
     require_page_perm(request.user, REP, Action.CREATE)
     user = request.user
     source = request.POST if request.method == "POST" else request.GET
-    kind = source.get("kind") if source.get("kind") in ReportKind.values else ReportKind.DAILY
-    day = _day(source.get("date")) or today_for(user)
-    start_form = ReportStartForm(initial={"kind": kind, "date": day}, data={"kind": kind, "date": day.isoformat()})
-    start_form.is_valid()
+    start_form = ReportStartForm(data={"kind": source.get("kind") or ReportKind.DAILY,
+                                       "date": source.get("date") or today_for(user).isoformat()})
+    if start_form.is_valid():
+        kind, day = start_form.cleaned_data["kind"], start_form.cleaned_data["date"]
+    else:  # an unknown kind or an unusable date: say so, create nothing, show today's daily period
+        for field, errors in start_form.errors.items():
+            label = capfirst(str(start_form.fields[field].label)) if field in start_form.fields else ""
+            messages.error(request, _("%(field)s: %(errors)s") % {"field": label, "errors": " ".join(errors)}
+                           if label else " ".join(errors))
+        kind, day = ReportKind.DAILY, today_for(user)
     existing = SalesReport.objects.filter(author=user, kind=kind, period_start=period_for(kind, day)[0]).first()
-    if existing is not None and request.method == "GET":
+    if existing is not None and request.method == "GET" and start_form.is_valid():
         messages.info(request, _("You already have a report for this period."))
         return redirect("sales:report_edit" if existing.status == ReportStatus.DRAFT else "sales:report_detail",
                         pk=existing.pk)
     form = ReportTextForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and start_form.is_valid() and form.is_valid():
         try:
             report = services.report_create(by=user, kind=kind, day=day, data=form.cleaned_data)
             if request.POST.get("submit"):
@@ -96,13 +102,14 @@ def report_create(request):
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
-            messages.success(request, _("Report saved."))
+            messages.success(request, _("Report submitted.") if request.POST.get("submit") else _("Report saved."))
             return redirect("sales:report_detail", pk=report.pk)
     start, end = period_for(kind, day)
     rows = summary_rows(summary_compute(author=user, period_start=start, period_end=end))
     return render_page(request, "sales/reports/report_form.html", {
         "form": form, "start_form": start_form, "report": None, "kind": kind, "day": day, "period_start": start,
-        "period_end": end, "rows": rows, "chart": _chart(rows), "nav_active": "reports"})
+        "period_end": end, "rows": rows, "chart": _chart(rows), "nav_active": "reports"},
+        status=400 if request.method == "POST" or not start_form.is_valid() else 200)
 
 
 def _report(request, pk):
@@ -121,7 +128,7 @@ def report_edit(request, pk: int):
     form = ReportTextForm(request.POST or None, initial={"done": report.done, "plans": report.plans,
                                                         "problems": report.problems})
     if request.method == "POST" and form.is_valid():
-        version = int(request.POST.get("version") or report.version)
+        version = safe_filter_id(request.POST.get("version")) or report.version
         try:
             data = {**form.cleaned_data, "refresh": bool(request.POST.get("refresh"))}
             report = services.report_update(report=report, by=request.user, data=data, expected_version=version)
@@ -130,7 +137,7 @@ def report_edit(request, pk: int):
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
-            messages.success(request, _("Report saved."))
+            messages.success(request, _("Report submitted.") if request.POST.get("submit") else _("Report saved."))
             if request.POST.get("refresh"):
                 return redirect("sales:report_edit", pk=pk)
             return redirect("sales:report_detail", pk=pk)
@@ -251,6 +258,7 @@ def report_rule_edit(request, pk: int | None = None):
 @login_required
 def report_missing(request):
     require_page_perm(request.user, REP, Action.VIEW)
+    note_filter_problems(request, dates=("date",))
     kind = request.GET.get("kind") if request.GET.get("kind") in ReportKind.values else ReportKind.DAILY
     day = _day(request.GET.get("date")) or today_for(request.user)
     start, end = period_for(kind, day)
@@ -269,6 +277,7 @@ def report_missing(request):
 @login_required
 def urge_list(request):
     require_page_perm(request.user, ACT, Action.VIEW)
+    note_filter_problems(request, ids=("customer", "opportunity"))
     params = request.GET.copy()
     params.setdefault("tab", "me")
     qs = selectors.urge_list(user=request.user, params=params)

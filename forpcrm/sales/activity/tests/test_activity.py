@@ -134,7 +134,8 @@ def test_comment_api_and_page(world, sales_rep, sales_manager, client):
 # ---------------------------------------------------------------- visits
 
 
-def test_visit_reminder_c16_shanghai_and_berlin(world, sales_rep):
+def test_visit_reminder_c16_shanghai_and_berlin(world, sales_rep, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: at(2024, 3, 1))  # planned ahead of time
     customer, _ = world
     visit = services.visit_create(by=sales_rep, data={
         "customer": customer, "purpose": "拜访", "date": dt.date(2024, 5, 10), "start_time": dt.time(10, 0),
