@@ -128,6 +128,18 @@ def filter_date(value) -> dt.date | None:
     return day
 
 
+def date_in_range(day: dt.date | dt.datetime | None) -> None:
+    """Raise ValueError with a message fit for the user when a typed date (or the day of a datetime) lies
+    outside the years the CRM handles, the same range as :func:`filter_date`. None passes."""
+    if day is None:
+        return
+    value = day.date() if isinstance(day, dt.datetime) else day
+    if not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+        raise ValueError(_("%(value)s is outside the dates the CRM handles (%(min)s to %(max)s).")
+                         % {"value": value.isoformat(), "min": FILTER_DATE_MIN.isoformat(),
+                            "max": FILTER_DATE_MAX.isoformat()})
+
+
 def filter_id(value) -> int | None:
     """A record id typed into a list filter. Empty → None. Raises ValueError with a message fit for the user
     when it is not a whole number a record id can be."""

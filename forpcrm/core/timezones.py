@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 UTC = dt.UTC
+
+
+def _out_of_range(day: dt.date) -> ValueError:
+    return ValueError(_("%(day)s is too close to the edge of the calendar to convert between time zones; "
+                        "choose a later date.") % {"day": day.isoformat()})
 
 
 def _zone(tz_name: str) -> ZoneInfo:
@@ -17,16 +24,24 @@ def local_to_utc(day: dt.date, at: dt.time, tz_name: str) -> dt.datetime:
 
     A wall time skipped by a DST jump (02:30 on the spring-forward day) is taken with the offset
     before the jump, so it lands after the gap; an ambiguous one (autumn) is its first occurrence.
+    Raises ValueError (with a message fit for the user) when the instant lies outside the calendar.
     """
     local = dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=_zone(tz_name))
-    return local.astimezone(UTC)
+    try:
+        return local.astimezone(UTC)
+    except OverflowError as exc:  # the UTC instant falls before year 1 or after year 9999
+        raise _out_of_range(day) from exc
 
 
 def wall_time_exists(day: dt.date, at: dt.time, tz_name: str) -> bool:
     """False for a wall time the clocks skip in ``tz_name`` on ``day`` (02:30 in Europe/Berlin on
-    2024-03-31, when summer time starts). An ambiguous time (the autumn hour that occurs twice) exists."""
+    2024-03-31, when summer time starts). An ambiguous time (the autumn hour that occurs twice) exists.
+    Raises ValueError (with a message fit for the user) when the instant lies outside the calendar."""
     local = dt.datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=_zone(tz_name))
-    back = local.astimezone(UTC).astimezone(_zone(tz_name))
+    try:
+        back = local.astimezone(UTC).astimezone(_zone(tz_name))
+    except OverflowError as exc:
+        raise _out_of_range(day) from exc
     return back.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 

@@ -286,9 +286,7 @@ class EmailViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def import_eml(self, request):
         body = EmlUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        before = EmailMessage.objects.count()
-        message = services.email_import_eml(by=request.user, file=_raw_files(request, "file")[0])
-        created = EmailMessage.objects.count() > before
+        message, created = services.email_import(by=request.user, file=_raw_files(request, "file")[0])
         message = get_visible_or_404(EmailMessage.objects.prefetch_related("contacts"), request.user, message.pk)
         return Response(EmailSerializer(self._with_attachments([message])[0]).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

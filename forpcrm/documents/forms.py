@@ -24,7 +24,10 @@ class MultipleFileField(forms.FileField):
 
 
 class EmailComposeForm(forms.Form):
-    template = forms.ModelChoiceField(label=_("Template"), queryset=EmailTemplate.objects.none(), required=False)
+    # Chosen with "Fill in from the template" above the form (which fills subject and body); kept here
+    # only to log which template the message came from.
+    template = forms.ModelChoiceField(label=_("Template"), queryset=EmailTemplate.objects.none(), required=False,
+                                      widget=forms.HiddenInput)
     to = forms.CharField(label=_("To"), max_length=2000, help_text=_("Several addresses separated by commas."))
     cc = forms.CharField(label=_("Cc"), max_length=2000, required=False)
     contacts = forms.MultipleChoiceField(label=_("Contacts"), required=False)
@@ -40,7 +43,9 @@ class EmailComposeForm(forms.Form):
         self.fields["contacts"].choices = [(str(c.pk), f"{c.name} <{c.email}>" if c.email else c.name)
                                            for c in contacts]
         for name, field in self.fields.items():
-            css = "form-select" if name in ("template", "contacts") else "form-control"
+            if field.widget.is_hidden:
+                continue
+            css = "form-select" if name == "contacts" else "form-control"
             field.widget.attrs.setdefault("class", css)
 
     def chosen_contacts(self) -> list:

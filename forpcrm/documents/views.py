@@ -261,14 +261,20 @@ def email_import(request):
     form = EmlImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            message = services.email_import_eml(by=request.user, file=form.cleaned_data["file"])
+            message, created = services.email_import(by=request.user, file=form.cleaned_data["file"])
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
-            messages.success(request, _("E-mail “%(subject)s” imported.") % {"subject": message.subject})
-            for note in message.notes or []:
-                messages.warning(request, note)
-            return redirect("documents:email_detail", pk=message.pk)
+            if created:
+                messages.success(request, _("E-mail “%(subject)s” imported.") % {"subject": message.subject})
+                for note in message.notes or []:
+                    messages.warning(request, note)
+                return redirect("documents:email_detail", pk=message.pk)
+            if EmailMessage.objects.visible_to(request.user).filter(pk=message.pk).exists():
+                messages.info(request, _("E-mail “%(subject)s” was already imported; this is the stored copy.")
+                              % {"subject": message.subject})
+                return redirect("documents:email_detail", pk=message.pk)
+            form.add_error("file", _("This e-mail was already imported by someone else; ask them to share it."))
     return render_page(request, "documents/email_import.html", {"form": form, "nav_active": "customers"})
 
 

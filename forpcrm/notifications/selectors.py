@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Notification, NotificationKind
 
@@ -12,9 +12,13 @@ STATUS_ALL = "all"
 STATUSES = (STATUS_ALL, STATUS_UNREAD, STATUS_READ)
 
 
-def notification_list(*, user, status: str | None = None, kind: str | None = None) -> QuerySet[Notification]:
-    """The user's notifications, newest first (id tie-breaker), filtered by read state and kind."""
+def notification_list(*, user, status: str | None = None, kind: str | None = None,
+                      q: str | None = None) -> QuerySet[Notification]:
+    """The user's notifications, newest first (id tie-breaker), filtered by read state, kind and text
+    (``q``: every word in the stored title or body, case-insensitive)."""
     qs = Notification.objects.for_user(user).select_related("actor")
+    for word in str(q or "").split()[:10]:
+        qs = qs.filter(Q(title__icontains=word) | Q(body__icontains=word))
     if status == STATUS_UNREAD:
         qs = qs.filter(read_at__isnull=True)
     elif status == STATUS_READ:

@@ -90,6 +90,14 @@ def _plain(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
 
 
+def absolute_url(url: str) -> str:
+    """``url`` as a full address for e-mail: a path is prefixed with the setting FORPCRM_SITE_URL."""
+    if not url or url.startswith(("http://", "https://")):
+        return url
+    base = str(getattr(settings, "FORPCRM_SITE_URL", "") or "").rstrip("/")
+    return f"{base}{url if url.startswith('/') else '/' + url}"
+
+
 def _send_email(notification_id: int) -> None:
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if notification is None or not notification.recipient.email:
@@ -99,8 +107,7 @@ def _send_email(notification_id: int) -> None:
     subject = " ".join(_plain(title).split())[:200]
     lines = [_plain(body)] if body else []
     if notification.url:
-        base = getattr(settings, "FORPCRM_SITE_URL", "").rstrip("/")
-        link = notification.url if notification.url.startswith(("http://", "https://")) else base + notification.url
+        link = absolute_url(notification.url)
         lines.append(link)
     try:
         send_mail(subject, "\n\n".join(lines) or subject, None, [notification.recipient.email])

@@ -53,14 +53,15 @@ def _inbox_context(request) -> dict:
     kind = request.GET.get("kind") or ""
     if kind not in NotificationKind.values:
         kind = ""
-    qs = selectors.notification_list(user=request.user, status=status, kind=kind)
+    q = (request.GET.get("q") or "").strip()[:200]
+    qs = selectors.notification_list(user=request.user, status=status, kind=kind, q=q)
     size = _page_size(request)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     items = list(page.object_list)
     for item in items:
         item.record_url = _record_url(item)
     return {
-        "page_obj": page, "notifications": items, "status": status, "kind": kind,
+        "page_obj": page, "notifications": items, "status": status, "kind": kind, "q": q,
         "kinds": NotificationKind.choices, "page_size": size, "page_sizes": PAGE_SIZES,
         "statuses": [(selectors.STATUS_ALL, _("All")), (selectors.STATUS_UNREAD, _("Unread")),
                      (selectors.STATUS_READ, _("Read"))],

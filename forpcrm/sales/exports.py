@@ -25,10 +25,11 @@ def overview_xlsx(data: dict[str, Any]) -> bytes:
         sheet.append([_safe(row["pipeline"]), _safe(row["name"]), row["probability"], row["count"], row["amount"],
                       row["weighted"]])
     summary = book.create_sheet(_("Summary")[:31])
-    summary.append([_("Won"), data["won"]["count"], data["won"]["amount"]])
-    summary.append([_("Lost"), data["lost"]["count"], data["lost"]["amount"]])
-    summary.append([_("Win rate (%)"), data["win_rate"]])
-    summary.append([_("Average sales cycle (days)"), data["avg_cycle_days"]])
+    summary.append([_("Figure"), _("Count"), _("Amount"), _("Value")])
+    summary.append([_("Won"), data["won"]["count"], data["won"]["amount"], None])
+    summary.append([_("Lost"), data["lost"]["count"], data["lost"]["amount"], None])
+    summary.append([_("Win rate (%)"), None, None, data["win_rate"]])
+    summary.append([_("Average sales cycle (days)"), None, None, data["avg_cycle_days"]])
     for title, key in ((_("Won by month"), "won_by_month"), (_("Won by quarter"), "won_by_quarter")):
         sheet = book.create_sheet(title[:31])
         sheet.append([_("Period"), _("Count"), _("Amount")])
@@ -46,7 +47,9 @@ def overview_xlsx(data: dict[str, Any]) -> bytes:
 
 def chart_data(data: dict[str, Any]) -> dict[str, Any]:
     return {
-        "funnel": [{"name": r["name"], "value": float(r["amount"]), "count": r["count"]} for r in data["funnel"]],
+        # the funnel steps: open stages in pipeline order, then won (lost deals are not a step)
+        "funnel": [{"name": r["name"], "value": float(r["amount"]), "count": r["count"]}
+                   for r in data["funnel"] if r.get("in_funnel", True)],
         "months": [r["period"] for r in data["won_by_month"]],
         "month_amounts": [float(r["amount"]) for r in data["won_by_month"]],
         "quarters": [r["period"] for r in data["won_by_quarter"]],

@@ -1,15 +1,41 @@
 """Forms of the sales pages (they only collect input; the services validate and write)."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from forpcrm.core.money import AMOUNT_ERROR_MESSAGES
 from forpcrm.customers.forms import add_custom_fields, custom_data, custom_initial
 from forpcrm.customers.models import Customer
 from forpcrm.customfields.models import Entity
-from forpcrm.org.models import User
+from forpcrm.org.access import departments_in_scope, has_perm, scope_for, subordinate_ids
+from forpcrm.org.models import Action, DataScope, Module, User
 
 from .models import Opportunity, Pipeline, Stage
+
+
+def may_transfer(user: User) -> bool:
+    """Whether the user may give opportunities to other users (the rule the services apply)."""
+    return user.is_superuser or has_perm(user, Module.OPPORTUNITIES, Action.TRANSFER)
+
+
+def owner_choices(user: User, *, current_owner_id: int | None = None):
+    """The users an opportunity may be given to by ``user``: himself, plus — with the transfer right —
+    the active users his opportunities scope covers; the current owner stays selectable."""
+    allowed = Q(pk=user.pk)
+    if current_owner_id:
+        allowed |= Q(pk=current_owner_id)
+    scope = scope_for(user, Module.OPPORTUNITIES)
+    if may_transfer(user) and scope is not None:
+        if scope == DataScope.ALL:
+            allowed = Q()
+        else:
+            if scope == DataScope.OWN_AND_SUBORDINATES and subordinate_ids(user):
+                allowed |= Q(pk__in=sorted(subordinate_ids(user)))
+            departments = departments_in_scope(user, scope)
+            if departments:
+                allowed |= Q(department_id__in=sorted(departments))
+    return User.objects.filter(allowed, is_active=True).order_by("display_name", "username", "id")
 
 
 class OpportunityForm(forms.Form):
@@ -43,6 +69,10 @@ class OpportunityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.custom_names = add_custom_fields(self, Entity.OPPORTUNITY)
         self.fields["customer"].queryset = Customer.objects.visible_to(user).order_by("name")
+        owner = self.fields["owner"]
+        owner.queryset = owner_choices(user, current_owner_id=instance.owner_id if instance is not None else None)
+        if not may_transfer(user):
+            owner.error_messages["invalid_choice"] = _("You may not give opportunities to other users.")
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
                                           else "form-control")

@@ -11,13 +11,15 @@ from forpcrm.customers.forms import style
 from forpcrm.documents.models import DocumentCategory
 
 from .models import REQUIRABLE_FIELDS, Pipeline, StageKind
+from .services import document_category_label
 
 
 def category_choices(categories: list[DocumentCategory], current: str = "") -> list[tuple[str, str]]:
-    """("", any) + the active categories by code; a stored value that is not among them stays selectable."""
-    choices = [("", str(_("(any document)")))] + [(c.code, f"{c} ({c.code})") for c in categories]
+    """("", any) + the active categories by code, shown by their label in the current language; a stored
+    value that is not among them stays selectable."""
+    choices = [("", str(_("(any document)")))] + [(c.code, str(c)) for c in categories]
     if current and current not in {c.code for c in categories}:
-        choices.append((current, current))
+        choices.append((current, document_category_label(current)))
     return choices
 
 

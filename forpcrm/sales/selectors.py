@@ -204,10 +204,15 @@ def sales_overview(*, user: User, params: Mapping[str, str]) -> dict[str, Any]:
         "pipeline__sort_order", "pipeline_id", "sort_order", "id")
     if flt.pipeline_id:
         stages = Stage.objects.filter(pipeline_id=flt.pipeline_id).select_related("pipeline").order_by("sort_order", "id")
+    # Funnel order: the open stages in pipeline order, then won; lost last (shown, but not a funnel step).
+    kind_rank = {StageKind.OPEN: 0, StageKind.WON: 1, StageKind.LOST: 2}
+    stages = sorted(stages, key=lambda st: (kind_rank.get(st.kind, 0), st.pipeline.sort_order, st.pipeline_id,
+                                            st.sort_order, st.id))
     funnel = []
     for stage in stages:
         row = by_stage.get(stage.pk) or {}
         funnel.append({"stage_id": stage.pk, "name": stage.name, "pipeline": stage.pipeline.name, "kind": stage.kind,
+                       "in_funnel": stage.kind != StageKind.LOST,
                        "probability": stage.probability, "count": row.get("n", 0),
                        "amount": to_money(row.get("total") or 0),
                        "weighted": to_money((row.get("wsum") or 0) / Decimal(100))})

@@ -187,6 +187,14 @@ def terminal_stage(pipeline: Pipeline, kind: str) -> Stage:
 # ---------------------------------------------------------------- requirements
 
 
+def document_category_label(code: str) -> str:
+    """The label of a document category in the current language (the code when it no longer exists)."""
+    from forpcrm.documents.models import DocumentCategory
+
+    category = DocumentCategory.objects.filter(code=code).first() if code else None
+    return str(category) if category is not None else code
+
+
 def stage_requirements_missing(opportunity: Opportunity, stage: Stage) -> list[str]:
     """What the opportunity lacks to enter the stage (empty: it may enter)."""
     missing = []
@@ -196,7 +204,8 @@ def stage_requirements_missing(opportunity: Opportunity, stage: Stage) -> list[s
             missing.append(_("fill in “%(field)s”") % {"field": REQUIRABLE_FIELDS.get(name, name)})
     if stage.requires_document and not any(check(opportunity, stage) for check in DOCUMENT_CHECKS):
         if stage.document_category:
-            missing.append(_("attach a document of the category “%(category)s”") % {"category": stage.document_category})
+            missing.append(_("attach a document of the category “%(category)s”")
+                           % {"category": document_category_label(stage.document_category)})
         else:
             missing.append(_("attach a document"))
     return missing

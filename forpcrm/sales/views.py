@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -16,7 +17,13 @@ from forpcrm.core.htmx import SERVICE_ERRORS, note_filter_problems, render_page,
 from forpcrm.core.parsing import safe_filter_id
 from forpcrm.customfields.models import Entity, FieldType
 from forpcrm.customfields.registry import definitions_for, display_value
-from forpcrm.org.access import get_visible_or_404, has_perm, require_page_perm
+from forpcrm.org.access import (
+    departments_in_scope,
+    get_visible_or_404,
+    has_perm,
+    require_page_perm,
+    scope_for,
+)
 from forpcrm.org.models import Action, Department, Module, User
 
 from . import exports, selectors, services
@@ -27,8 +34,9 @@ PAGE_SIZE = 25
 OPP = Module.OPPORTUNITIES
 
 
-def _pipelines():
-    return list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id"))
+def _pipelines(*, with_stages: bool = False):
+    qs = Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id")
+    return list(qs.prefetch_related("stages") if with_stages else qs)
 
 
 def _custom_columns(params) -> tuple[list, list]:
@@ -69,7 +77,7 @@ def opportunity_list(request):
     cells = custom_display_rows(columns, opportunities) if columns else {}
     for opportunity in opportunities:
         opportunity.custom_cells = cells.get(opportunity.pk, [])
-    pipelines = _pipelines()
+    pipelines = _pipelines(with_stages=True)
     may_edit = has_perm(request.user, OPP, Action.EDIT)
     context = {
         "page_obj": page, "opportunities": opportunities, "pipelines": pipelines,
@@ -98,7 +106,10 @@ def opportunity_bulk(request):
     back = request.POST.get("next") or ""
     target = back if back.startswith("/opportunities/") else reverse("sales:opportunity_list")
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        for field, errors in form.errors.items():  # "Stage: This field is required." names the field
+            label = capfirst(str(form.fields[field].label)) if field in form.fields else ""
+            text = " ".join(str(e) for e in errors)
+            messages.error(request, _("%(field)s: %(errors)s") % {"field": label, "errors": text} if label else text)
         return redirect(target)
     data = form.cleaned_data
     ids = data["ids"]
@@ -245,6 +256,17 @@ def opportunity_close(request, pk: int, outcome: str):
     return redirect("sales:opportunity_detail", pk=pk)
 
 
+def _overview_departments(user: User):
+    """The departments the overview offers: those the user's opportunities scope covers ("mine" is always
+    offered by the page)."""
+    scope = scope_for(user, OPP)
+    if scope is None:
+        return Department.objects.none()
+    covered = departments_in_scope(user, scope)
+    departments = Department.objects.filter(is_active=True).order_by("path", "id")
+    return departments if covered is None else departments.filter(pk__in=sorted(covered))
+
+
 def _overview_context(request) -> dict:
     note_filter_problems(request, dates=("date_from", "date_to"), ids=("user", "department", "pipeline"))
     data = selectors.sales_overview(user=request.user, params=request.GET)
@@ -252,7 +274,7 @@ def _overview_context(request) -> dict:
     return {
         "o": data, "params": request.GET, "pipelines": _pipelines(), "nav_active": "overview",
         "users": User.objects.filter(pk__in=visible_owner_ids).order_by("display_name", "username"),
-        "departments": Department.objects.filter(is_active=True).order_by("path"),
+        "departments": _overview_departments(request.user),
         "chart": exports.chart_data(data),
     }
 

@@ -33,7 +33,7 @@ CUSTOMER_NAME = "华东精密机械有限公司"
 OPPORTUNITY_NAME = "产线数字化改造"
 PROPOSAL_STAGE = "方案报价"
 FIRST_STAGE = "初步接触"
-REFUSAL = f"The opportunity cannot enter the stage “{PROPOSAL_STAGE}”: attach a document of the category “proposal”."
+REFUSAL = f"The opportunity cannot enter the stage “{PROPOSAL_STAGE}”: attach a document of the category “Proposal”."
 LATITUDE, LONGITUDE, ACCURACY = 31.230416, 121.473701, 25
 
 pytestmark = [pytest.mark.e2e]

@@ -11,6 +11,7 @@ from .documents import (
 )
 from .emails import (
     email_deliver,
+    email_import,
     email_import_eml,
     email_parse,
     email_render,
@@ -24,6 +25,6 @@ from .imap import imap_fetch
 
 __all__ = [
     "attachments_add", "category_resolve", "document_delete", "document_restore", "document_version_add",
-    "documents_merge", "email_deliver", "email_import_eml", "email_parse", "email_render", "email_send",
+    "documents_merge", "email_deliver", "email_import", "email_import_eml", "email_parse", "email_render", "email_send",
     "email_store_raw", "email_template_delete", "email_template_save", "html_sanitise", "imap_fetch", "target_of",
 ]

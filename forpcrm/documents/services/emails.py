@@ -15,6 +15,7 @@ import email.utils
 import hashlib
 import logging
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage as MimeMessage
 
 import nh3
@@ -261,6 +262,11 @@ def email_store_raw(*, by, raw: bytes, source: str = EmailSource.EML) -> tuple[E
 
 def email_import_eml(*, by, file) -> EmailMessage:
     """Import an uploaded .eml file; re-importing the same Message-ID returns the stored message."""
+    return email_import(by=by, file=file)[0]
+
+
+def email_import(*, by, file) -> tuple[EmailMessage, bool]:
+    """Import an uploaded .eml file: (message, created). Already imported: (the stored message, False)."""
     require_perm(by, Module.CUSTOMERS, Action.VIEW)
     name = str(getattr(file, "name", "") or "")
     if not name.lower().endswith(".eml"):
@@ -269,8 +275,7 @@ def email_import_eml(*, by, file) -> EmailMessage:
     raw = _read(checked.file)
     if b":" not in raw[:2048]:
         raise ValidationError({"file": [_("“%(name)s” is not an e-mail message.") % {"name": name}]})
-    message, _created = email_store_raw(by=by, raw=raw)
-    return message
+    return email_store_raw(by=by, raw=raw)
 
 
 def _addresses_clean(values, field: str) -> list[str]:
@@ -353,6 +358,17 @@ def email_send(*, by, customer, to, subject, body, template=None, contacts=(), o
     return message
 
 
+def _from_header(message: EmailMessage) -> str:
+    """The From header: the sender's name on the site's address (replies go to the sender's own)."""
+    name = " ".join(str(message.from_name or "").split())
+    if not name:
+        return message.from_address
+    try:
+        return str(Address(display_name=name, addr_spec=message.from_address))
+    except (ValueError, IndexError):  # an address the header registry cannot split: send it bare
+        return message.from_address
+
+
 def email_deliver(*, pk: int) -> bool:
     """Send a queued message through the mail backend; the outcome is logged on the message."""
     message = EmailMessage.objects.filter(pk=pk, status=EmailStatus.QUEUED).select_related("owner").first()
@@ -361,7 +377,7 @@ def email_deliver(*, pk: int) -> bool:
     from forpcrm.documents.models import Document
 
     outgoing = OutgoingMessage(
-        subject=message.subject, body=message.body_text, from_email=message.from_address, to=message.to,
+        subject=message.subject, body=message.body_text, from_email=_from_header(message), to=message.to,
         cc=message.cc, headers={"Message-ID": message.message_id},
         reply_to=[message.owner.email] if message.owner and message.owner.email else None,
     )

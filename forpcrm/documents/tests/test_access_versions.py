@@ -114,10 +114,10 @@ def test_stage_requiring_a_proposal_refuses_the_move_until_one_is_attached(sales
     opportunity = make_opportunity(sales_rep, pipeline)
     with pytest.raises(ApplicationError) as refused:
         sales_services.opportunity_stage_move(opportunity=opportunity, stage=propose, by=sales_rep)
-    assert "attach a document of the category “proposal”" in str(refused.value)
+    assert "attach a document of the category “Proposal”" in str(refused.value)
     # A document of another category does not count.
     attachments_add(by=sales_rep, target=opportunity, files=[_pdf("报价单.pdf")], category="quotation")
-    with pytest.raises(ApplicationError, match="proposal"):
+    with pytest.raises(ApplicationError, match="“Proposal”"):
         sales_services.opportunity_stage_move(opportunity=opportunity, stage=propose, by=sales_rep)
     attachments_add(by=sales_rep, target=opportunity, files=[_pdf("方案书.pdf")], category="proposal")
     assert has_document(opportunity, category="proposal") and has_document(opportunity, category="方案")

@@ -265,3 +265,25 @@ def test_api_send_and_eml_import(client, sales_rep, rep_customer, django_capture
     assert first.json()["id"] == again.json()["id"]
     assert client.post("/api/v1/emails/send/", {"customer": 999999, "to": ["a@b.cn"], "subject": "s"},
                        content_type="application/json").status_code == 404
+
+
+def test_sent_mail_shows_the_sender_name_and_replies_go_to_the_sender(
+        sales_rep, rep_customer, settings, django_capture_on_commit_callbacks):
+    settings.DEFAULT_FROM_EMAIL = "crm@forp.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_send(by=sales_rep, customer=rep_customer, to=["a@hzsl.example.cn"], subject="报价", body="正文")
+    sales_rep.email = ""
+    sales_rep.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_send(by=sales_rep, customer=rep_customer, to=["a@hzsl.example.cn"], subject="无回信地址",
+                            body="正文")
+    first, second = mail.outbox
+    assert (first.from_email, first.reply_to) == ("张销售 <crm@forp.example>", ["sales_rep@example.com"])
+    assert (second.from_email, second.reply_to) == ("张销售 <crm@forp.example>", [])
+    assert first.message()["From"] == "=?utf-8?b?5byg6ZSA5ZSu?= <crm@forp.example>"
+
+
+def test_email_import_says_whether_the_message_is_new(sales_rep, rep_customer):
+    first = services.email_import(by=sales_rep, file=_eml(gbk_eml()))
+    again = services.email_import(by=sales_rep, file=_eml(gbk_eml(), name="again.eml"))
+    assert (first[1], again[1], first[0].pk == again[0].pk) == (True, False, True)

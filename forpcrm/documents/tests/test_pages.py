@@ -201,3 +201,39 @@ def test_email_templates_api_writes_need_configure(client, admin, sales_rep):
                            content_type="application/json")
     assert response.status_code == 201
     assert client.get("/api/v1/email-templates/").json()["count"] == 1
+
+
+def test_importing_the_same_eml_twice_says_it_was_already_imported(client, sales_rep, sales_rep_south, rep_customer):
+    url = reverse("documents:email_import")
+    raw = gbk_eml(sender="info@hzsl.example.cn", attachment=None)
+    client.force_login(sales_rep)
+    first = client.post(url, {"file": SimpleUploadedFile("来信.eml", raw)}, follow=True)
+    message = EmailMessage.objects.get()
+    assert [str(m) for m in first.context["messages"]] == ["E-mail “关于合同的报价” imported."]
+    again = client.post(url, {"file": SimpleUploadedFile("again.eml", raw)}, follow=True)
+    assert again.redirect_chain == [(reverse("documents:email_detail", args=[message.pk]), 302)]
+    assert [str(m) for m in again.context["messages"]] == [
+        "E-mail “关于合同的报价” was already imported; this is the stored copy."]
+    # Someone who may not see the stored copy is told so on the import page (no link to a page they cannot open).
+    client.force_login(sales_rep_south)
+    other = client.post(url, {"file": SimpleUploadedFile("again.eml", raw)})
+    assert other.status_code == 200
+    assert other.context["form"].errors == {
+        "file": ["This e-mail was already imported by someone else; ask them to share it."]}
+    assert EmailMessage.objects.count() == 1
+
+
+def test_compose_has_one_template_choice_that_fills_subject_and_body(client, sales_rep, rep_customer):
+    template = EmailTemplate.objects.create(name="问候", subject="致{{ customer.name }}", body="您好")
+    client.force_login(sales_rep)
+    url = reverse("documents:email_compose", args=[rep_customer.pk])
+    html = client.get(url).content.decode()
+    # the send form carries no select of its own: the template is chosen with "Fill in from the template"
+    assert html.count('name="template"') == 2
+    assert '<select class="form-select" name="template" id="choose-template">' in html
+    assert '<input type="hidden" name="template" id="id_template">' in html
+    page = client.get(url, {"template": template.pk})
+    form_html = page.content.decode()
+    assert f'<input type="hidden" name="template" value="{template.pk}" id="id_template">' in form_html
+    assert (page.context["form"].initial["subject"], page.context["form"].initial["body"]) == (
+        "致杭州示例科技有限公司", "您好")

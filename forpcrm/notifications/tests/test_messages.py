@@ -138,6 +138,7 @@ def test_comment_and_mention_name_the_commenter_by_display_name(sales_manager, s
 def test_email_is_written_in_the_recipient_language(sales_manager, sales_rep, settings,
                                                     django_capture_on_commit_callbacks):
     settings.LANGUAGE_CODE = "en"
+    settings.FORPCRM_SITE_URL = "https://crm.example.com"
     set_language(sales_rep, "zh-hans")
     set_language(sales_manager, "en")
     params = {"user": "王经理", "target": "评审测试商机"}
@@ -149,7 +150,7 @@ def test_email_is_written_in_the_recipient_language(sales_manager, sales_rep, se
                         title=message(URGE, user="张销售", target="报价"), body="按时提交")
     chinese, english = mail.outbox
     assert (chinese.to, chinese.subject, chinese.body) == (
-        ["sales_rep@example.com"], zh(URGE, **params), zh_word(KEEP) + "\n\n/sales/urges/1/")
+        ["sales_rep@example.com"], zh(URGE, **params), zh_word(KEEP) + "\n\nhttps://crm.example.com/sales/urges/1/")
     assert (english.to, english.subject, english.body) == (
         ["sales_manager@example.com"], "张销售 urges you about 报价", "按时提交")
     # the stored text is the recipient's rendering (search, admin); readers still get their own language

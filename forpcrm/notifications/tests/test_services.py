@@ -1,6 +1,7 @@
 """notify, e-mail choices, marking read, reminders (schedule, re-arm, cancel, send exactly once)."""
 
 import datetime as dt
+import os
 
 import pytest
 from django.core.management import call_command
@@ -52,7 +53,9 @@ def test_notify_refuses_an_unknown_kind_and_skips_inactive_recipients():
     assert Notification.objects.count() == 0
 
 
-def test_email_goes_after_commit_only_for_the_kinds_chosen(mailoutbox, django_capture_on_commit_callbacks):
+def test_email_goes_after_commit_only_for_the_kinds_chosen(mailoutbox, django_capture_on_commit_callbacks,
+                                                           settings):
+    settings.FORPCRM_SITE_URL = "http://127.0.0.1:8000"
     user = UserFactory(email="rep@example.com")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.notify(recipient=user, kind=NotificationKind.URGE_RECEIVED, title="请提交周报 <script>",
@@ -64,7 +67,7 @@ def test_email_goes_after_commit_only_for_the_kinds_chosen(mailoutbox, django_ca
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert (mail.subject, mail.to) == ("请提交周报 <script>", ["rep@example.com"])
-    assert mail.body == "经理催办 & 提醒\n\n/sales/urges/3/"  # plain text, stored text unchanged
+    assert mail.body == "经理催办 & 提醒\n\nhttp://127.0.0.1:8000/sales/urges/3/"  # plain text, stored text unchanged
     assert mail.content_subtype == "plain"
     # COMMENT is in-app only by default
     with django_capture_on_commit_callbacks(execute=True):
@@ -282,3 +285,22 @@ def test_run_jobs_loop_runs_until_stopped(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert seen == {"seconds": 60.0, "names": None}
     assert "running jobs every 60 s" in out and "reminders_send_due: 2" in out and "job loop stopped" in out
+
+
+def test_emailed_links_are_absolute_with_the_site_url(settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.FORPCRM_SITE_URL = "https://crm.example.com/"
+    user = UserFactory(email="reader@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(recipient=user, kind="urge_received", title="催办", body="请处理", url="/sales/reports/1/")
+        services.notify(recipient=user, kind="urge_received", title="外链", url="https://other.example.org/x")
+    assert [m.body for m in mailoutbox] == [
+        "请处理\n\nhttps://crm.example.com/sales/reports/1/", "https://other.example.org/x"]
+    # the in-app link stays relative
+    assert Notification.objects.get(title="催办").url == "/sales/reports/1/"
+
+
+@pytest.mark.skipif("FORPCRM_SITE_URL" in os.environ, reason="the environment sets the site address")
+def test_site_url_setting_defaults_to_the_local_server():
+    from forpcrm import settings as site_settings
+
+    assert site_settings.FORPCRM_SITE_URL == "http://127.0.0.1:8000"

@@ -209,3 +209,27 @@ def test_times_show_in_the_users_zone(sales_rep):
     note = make(sales_rep, 1)[0]
     Notification.objects.filter(pk=note.pk).update(created_at=dt.datetime(2024, 3, 31, 8, 0, tzinfo=dt.UTC))
     assert "2024-03-31 10:00" in client_for(sales_rep).get(INBOX).content.decode()
+
+
+def test_inbox_searches_title_and_text_with_the_other_filters(sales_rep, sales_manager, django_assert_num_queries):
+    services.notify(recipient=sales_rep, kind="comment", title="华东周报已提交", body="请审阅")
+    services.notify(recipient=sales_rep, kind="mention", title="新的提及", body="周报里提到你")
+    read = services.notify(recipient=sales_rep, kind="comment", title="Weekly REPORT due", body="")
+    services.notify(recipient=sales_rep, kind="comment", title="无关", body="其他")
+    services.notify(recipient=sales_manager, kind="comment", title="别人的周报", body="")
+    services.notifications_mark_read(user=sales_rep, ids=[read.pk])
+    client = client_for(sales_rep)
+
+    def titles(query):
+        return [n.title for n in client.get(INBOX, query).context["notifications"]]
+
+    assert titles({"q": "周报"}) == ["新的提及", "华东周报已提交"]
+    assert titles({"q": "周报", "kind": "comment"}) == ["华东周报已提交"]
+    assert titles({"q": "report", "status": "read"}) == ["Weekly REPORT due"]
+    assert titles({"q": "weekly due"}) == ["Weekly REPORT due"]  # every word must match
+    assert titles({"q": "周报 审阅"}) == ["华东周报已提交"]
+    assert titles({"q": "没有"}) == []
+    response = client.get(INBOX, {"q": "周报"})
+    assert 'name="q" value="周报"' in response.content.decode()
+    with django_assert_num_queries(6):  # the search adds no query
+        client.get(INBOX, {"q": "周报", "kind": "comment", "status": "unread"})

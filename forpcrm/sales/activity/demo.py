@@ -1,12 +1,15 @@
-"""Demo follow-ups and visit plans on the demo customers, written through the services.
+"""Demo follow-ups and visit plans on the customers of the demo sales users, written through the services.
 
-Deterministic (seeded) and idempotent: each record is looked up by customer and text before it is
-created, so a second run creates nothing."""
+Each of ``sales``, ``sales2`` and ``manager`` gets follow-ups and visit plans on a few of his own
+customers, the visits spread over the working days of the current and the next week so that the
+calendar shows them. Deterministic (seeded) and idempotent: each record is looked up by customer and
+text before it is created, so a second run creates nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +22,7 @@ from .services import followup_create, visit_create
 
 SEED = 20240510
 CUSTOMERS = 15
+DEMO_OWNERS = ("sales", "sales2", "manager")
 FOLLOWUP_TEXTS = [
     ("phone", "电话沟通项目需求，客户关注交付周期。", "发送方案与报价"),
     ("wechat", "微信确认技术交流会时间。", "准备演示环境"),
@@ -28,22 +32,44 @@ FOLLOWUP_TEXTS = [
 VISIT_PURPOSES = ["上门拜访：需求调研", "产品演示与技术交流", "商务洽谈：合同条款"]
 
 
-def _owner_of(customer: Customer) -> User | None:
-    owner = customer.owner
-    return owner if owner is not None and owner.is_active else None
+def _owners() -> list[User]:
+    """The demo sales users; on a database without them, the active owners that are not superusers."""
+    owners = list(User.objects.filter(username__in=DEMO_OWNERS, is_active=True))
+    if owners:
+        owners.sort(key=lambda user: DEMO_OWNERS.index(user.username))
+        return owners
+    ids = Customer.objects.filter(owner__isnull=False).values("owner_id")
+    return list(User.objects.filter(id__in=ids, is_active=True, is_superuser=False).order_by("username", "id"))
+
+
+def _customers(owners: list[User]) -> list[Customer]:
+    """Up to ``CUSTOMERS`` customers, the owners taking turns, each owner's first customers by id."""
+    per_owner = max(1, -(-CUSTOMERS // max(1, len(owners))))
+    lists = [list(Customer.objects.filter(owner=owner).select_related("owner").order_by("id")[:per_owner])
+             for owner in owners]
+    chosen = [lst[i] for i in range(per_owner) for lst in lists if i < len(lst)]
+    return chosen[:CUSTOMERS]
+
+
+def _visit_day(owner: User, index: int, now: dt.datetime) -> dt.date:
+    """A working day of the current (even index) or the next (odd index) week, in the owner's zone."""
+    try:
+        zone = ZoneInfo(owner.time_zone or "Asia/Shanghai")
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = timezone.get_default_timezone()
+    today = now.astimezone(zone).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    return monday + dt.timedelta(days=7 * (index % 2) + (index // 2) % 5)
 
 
 @transaction.atomic
 def demo_load(*, stdout=None) -> dict:
-    """Create a few follow-ups and visit plans on the first owned demo customers; returns counts."""
+    """Create a few follow-ups and visit plans on the demo sales users' customers; returns counts."""
     rng = random.Random(SEED)
     now = timezone.now().replace(second=0, microsecond=0)
     created = {"followups": 0, "visits": 0}
-    customers = list(Customer.objects.filter(owner__isnull=False).select_related("owner").order_by("id")[:CUSTOMERS])
-    for index, customer in enumerate(customers):
-        owner = _owner_of(customer)
-        if owner is None:
-            continue
+    for index, customer in enumerate(_customers(_owners())):
+        owner = customer.owner
         for step, (kind, text, next_text) in enumerate(FOLLOWUP_TEXTS[: 2 + index % 3]):
             if FollowUp.all_objects.filter(customer=customer, content=text).exists():
                 continue
@@ -55,8 +81,7 @@ def demo_load(*, stdout=None) -> dict:
             created["followups"] += 1
         purpose = VISIT_PURPOSES[index % len(VISIT_PURPOSES)]
         if not VisitPlan.all_objects.filter(customer=customer, purpose=purpose).exists():
-            day = (now + dt.timedelta(days=rng.randint(-5, 14))).astimezone(
-                timezone.get_default_timezone()).date()
+            day = _visit_day(owner, index, now)
             visit_create(by=owner, data={
                 "customer": customer, "purpose": purpose, "date": day, "start_time": dt.time(9 + index % 7, 0),
                 "end_time": dt.time(10 + index % 7, 30), "time_zone": owner.time_zone or "Asia/Shanghai",

@@ -5,8 +5,10 @@ Every picker lists only records the user may see."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from forpcrm.core.parsing import date_in_range
 from forpcrm.customers.models import Contact, Customer
 from forpcrm.org.models import User
 from forpcrm.sales.models import Opportunity
@@ -15,6 +17,14 @@ from .models import VisitRecurrence
 from .services import followup_kinds
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _in_range(value) -> None:
+    """Dates and times outside the years the CRM handles are refused on the field."""
+    try:
+        date_in_range(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def _dt_widget():
@@ -55,10 +65,11 @@ class FollowUpForm(forms.Form):
     contact = forms.ModelChoiceField(label=_("contact"), queryset=Contact.objects.none(), required=False)
     opportunity = forms.ModelChoiceField(label=_("opportunity"), queryset=Opportunity.objects.none(), required=False)
     kind = forms.ChoiceField(label=_("kind"))
-    at = forms.DateTimeField(label=_("time"), widget=_dt_widget(), input_formats=[DT_FORMAT, "%Y-%m-%d %H:%M"])
+    at = forms.DateTimeField(label=_("time"), widget=_dt_widget(), input_formats=[DT_FORMAT, "%Y-%m-%d %H:%M"],
+                         validators=[_in_range])
     content = forms.CharField(label=_("content"), widget=forms.Textarea(attrs={"rows": 4}))
     next_at = forms.DateTimeField(label=_("next follow-up time"), required=False, widget=_dt_widget(),
-                                  input_formats=[DT_FORMAT, "%Y-%m-%d %H:%M"])
+                                  input_formats=[DT_FORMAT, "%Y-%m-%d %H:%M"], validators=[_in_range])
     next_content = forms.CharField(label=_("next follow-up content"), max_length=500, required=False)
     attachment = forms.FileField(label=_("attachment"), required=False)
 
@@ -96,13 +107,15 @@ class VisitForm(forms.Form):
     contacts = forms.ModelMultipleChoiceField(label=_("contacts"), queryset=Contact.objects.none(), required=False)
     opportunity = forms.ModelChoiceField(label=_("opportunity"), queryset=Opportunity.objects.none(), required=False)
     purpose = forms.CharField(label=_("purpose"), max_length=255)
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           validators=[_in_range])
     start_time = forms.TimeField(label=_("start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("end time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     time_zone = forms.CharField(label=_("time zone"), max_length=64)
     recurrence = forms.ChoiceField(label=_("repeat"), choices=VisitRecurrence.choices, required=False)
     repeat_until = forms.DateField(label=_("repeat until"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                   validators=[_in_range])
     remind_minutes = forms.IntegerField(label=_("remind minutes before"), required=False, min_value=0,
                                         max_value=7 * 24 * 60,
                                         help_text=_("0 reminds at the start time; leave empty for no reminder."))
@@ -138,7 +151,7 @@ class VisitForm(forms.Form):
 class CompleteForm(forms.Form):
     result = forms.CharField(label=_("result of the visit"), widget=forms.Textarea(attrs={"rows": 3}))
     next_at = forms.DateTimeField(label=_("next follow-up time"), required=False, widget=_dt_widget(),
-                                  input_formats=[DT_FORMAT, "%Y-%m-%d %H:%M"])
+                                  input_formats=[DT_FORMAT, "%Y-%m-%d %H:%M"], validators=[_in_range])
     next_content = forms.CharField(label=_("next follow-up content"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from forpcrm.core.parsing import date_in_range
 from forpcrm.core.timezones import local_to_utc, utc_to_local, wall_time_exists, weekly_occurrences
 from forpcrm.customers.models import Contact, Customer
 from forpcrm.notifications.messages import label, message
@@ -169,6 +170,10 @@ def _aware(value, field: str) -> dt.datetime | None:
         value = parsed
     if not isinstance(value, dt.datetime):
         raise ValidationError({field: [_("Enter a valid date and time.")]})
+    try:
+        date_in_range(value)
+    except ValueError as exc:
+        raise ValidationError({field: [str(exc)]}) from exc
     if timezone.is_naive(value):
         value = timezone.make_aware(value, timezone.get_current_timezone())
     return value
@@ -229,6 +234,7 @@ def _followup_reminder(followup: FollowUp) -> None:
 
 # ---------------------------------------------------------------- follow-ups
 
+FOLLOWUP_FUTURE_TOLERANCE = dt.timedelta(hours=1)  # clocks differ; a follow-up is not a plan
 FOLLOWUP_FIELDS = {"customer", "contact", "opportunity", "kind", "at", "content", "next_at", "next_content",
                    "visit", "files"}
 
@@ -260,6 +266,10 @@ def _followup_apply(followup: FollowUp, by: User, data: dict) -> list:
         raise ValidationError({"kind": [_("Choose a follow-up kind from the list.")]})
     if "at" in data:
         followup.at = _aware(data["at"], "at")
+        if followup.at is not None and followup.at > timezone.now() + FOLLOWUP_FUTURE_TOLERANCE:
+            raise ValidationError({"at": [_(
+                "A follow-up records what already happened; this time is more than an hour ahead. Plan it as "
+                "the next follow-up or as a visit instead.")]})
     if followup.at is None:
         followup.at = timezone.now()
     if "content" in data:
@@ -486,9 +496,17 @@ def _visit_times(visit: VisitPlan, data: dict) -> None:
         day, start_time, end_time = data.get("date"), data.get("start_time"), data.get("end_time")
         if not isinstance(day, dt.date) or not isinstance(start_time, dt.time):
             raise ValidationError({"date": [_("Enter the date and the start time.")]})
+        try:
+            date_in_range(day)
+        except ValueError as exc:
+            raise ValidationError({"date": [str(exc)]}) from exc
         # A skipped wall time is refused; an ambiguous one (autumn) is its first occurrence.
         for key, at in (("start_time", start_time), ("end_time", end_time)):
-            if isinstance(at, dt.time) and not wall_time_exists(day, at, tz_name):
+            try:
+                exists = not isinstance(at, dt.time) or wall_time_exists(day, at, tz_name)
+            except ValueError as exc:
+                raise ValidationError({"date": [str(exc)]}) from exc
+            if not exists:
                 raise ValidationError({key: [_(
                     "%(time)s does not exist in %(zone)s on %(day)s: the clocks skip that hour (daylight saving "
                     "time). Choose another time.") % {"time": at.strftime("%H:%M"), "zone": tz_name,

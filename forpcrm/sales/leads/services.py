@@ -35,6 +35,7 @@ from forpcrm.customers.models import Contact, Customer
 from forpcrm.customers.normalize import email_key, name_key
 from forpcrm.customers.search import pinyin_keys
 from forpcrm.customers.services import DuplicateMatch, customer_duplicates
+from forpcrm.customfields.selectors import picklist_label
 from forpcrm.org.access import has_perm, require_perm
 from forpcrm.org.models import Action, Module, User
 from forpcrm.sales import services as sales_services
@@ -520,7 +521,8 @@ def conversion_run(*, by: User, data: dict[str, Any], plan: ConversionPlan, lead
             if values.get("amount") in (None, ""):
                 values["amount"] = data.get("estimated_amount") or 0
             if data.get("source") and "source" not in values:
-                values["source"] = data["source"]
+                # The opportunity's source is free text: it keeps the picklist label, not the code.
+                values["source"] = picklist_label("source", data["source"])
             values = {k: v for k, v in values.items() if v not in (None, "") or k == "amount"}
             values.update(customer=customer, contact=contact)
             opportunity = sales_services.opportunity_create(by=by, data=values,

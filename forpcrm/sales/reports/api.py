@@ -132,6 +132,7 @@ REPORT_FILTERS = [
     OpenApiParameter("kind", str, enum=ReportKind.values), OpenApiParameter("status", str),
     OpenApiParameter("author", int), OpenApiParameter("date", OpenApiTypes.DATE, description="period contains it"),
     OpenApiParameter("date_from", OpenApiTypes.DATE), OpenApiParameter("date_to", OpenApiTypes.DATE),
+    OpenApiParameter("q", str, description="text in the author's name or the report's content"),
     OpenApiParameter("sort", str, enum=list(selectors.REPORT_SORTS)),
 ]
 
@@ -278,6 +279,7 @@ URGE_FILTERS = [
     OpenApiParameter("tab", str, enum=["all", "mine", "me"], description="all (default); mine: I urged; me: urged to me"),
     OpenApiParameter("state", str, enum=["open", "overdue", "done", "answered", "cancelled"]),
     OpenApiParameter("customer", int), OpenApiParameter("opportunity", int),
+    OpenApiParameter("q", str, description="text in what, the answer or the record's name"),
     OpenApiParameter("sort", str, enum=list(selectors.URGE_SORTS)),
 ]
 

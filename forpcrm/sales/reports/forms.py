@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forpcrm.core.parsing import date_in_range
 from forpcrm.org.models import Department, Role, User
 
 from .models import ReportKind, ReportRule
@@ -33,6 +34,7 @@ class ReportStartForm(forms.Form):
         if data.get("kind") and data.get("date"):
             try:
                 period_for(data["kind"], data["date"])
+                date_in_range(data["date"])
             except ValueError as exc:
                 self.add_error("date", str(exc))
         return data

@@ -88,6 +88,13 @@ class SalesReport(TimeStampedModel, VersionedModel):
         return reverse("sales:report_detail", args=[self.pk])
 
     @property
+    def period_label(self) -> str:
+        """The period for display, its last day included (see ``periods.period_label``)."""
+        from .periods import period_label
+
+        return period_label(self.kind, self.period_start, self.period_end)
+
+    @property
     def is_locked(self) -> bool:
         """Submitted and reviewed reports keep their text and summary."""
         return self.status != ReportStatus.DRAFT

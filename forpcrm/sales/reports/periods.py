@@ -45,6 +45,14 @@ def _period_for(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     raise ValueError(_("“%(kind)s” is not a report kind.") % {"kind": kind})
 
 
+def period_label(kind: str, start: dt.date, end: dt.date) -> str:
+    """The period as people read it: the day of a daily report ("2026-12-04"); the first and the last day
+    of a week or a month ("2026-12-01 – 2026-12-31", the last day included)."""
+    if kind == ReportKind.DAILY:
+        return start.isoformat()
+    return f"{start.isoformat()} – {(end - dt.timedelta(days=1)).isoformat()}"
+
+
 def previous_period(kind: str, start: dt.date) -> tuple[dt.date, dt.date]:
     if kind == ReportKind.MONTHLY:
         return period_for(kind, _add_months(start, -1))

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from forpcrm.core.parsing import safe_filter_date, safe_filter_id
 from forpcrm.org.access import departments_in_scope, scope_for, subordinate_ids
@@ -21,6 +22,15 @@ REPORT_SORTS = {
     "-submitted_at": ("-submitted_at", "-id"), "author": ("author__display_name", "author__username", "id"),
     "status": ("status", "-period_start", "-id"),
 }
+URGE_STATES = [("open", _("Open")), ("answered", _("Answered")), ("done", _("Done")),
+               ("cancelled", _("Cancelled")), ("overdue", _("Overdue"))]
+SEARCH_MAX = 100  # longer text is cut: a search is a few words
+
+
+def _q(params) -> str:
+    return str(params.get("q") or "").strip()[:SEARCH_MAX]
+
+
 URGE_SORTS = {"due_at": ("due_at", "id"), "-due_at": ("-due_at", "-id"), "-created_at": ("-created_at", "-id")}
 
 
@@ -36,7 +46,8 @@ def _int(value) -> int | None:
 
 def report_list(*, user: User, params: Any) -> QuerySet[SalesReport]:
     """Reports the user may see. params: tab=mine|review (review: others' submitted reports),
-    kind, status, author, date (reports whose period contains it), date_from/date_to (period start), sort."""
+    kind, status, author, date (reports whose period contains it), date_from/date_to (period start), q (text
+    in the author's name or the report's content; the other filters narrow first), sort."""
     qs = SalesReport.objects.visible_to(user).select_related("author", "reviewed_by", "department")
     tab = params.get("tab") or "mine"
     if tab == "mine":
@@ -59,6 +70,10 @@ def report_list(*, user: User, params: Any) -> QuerySet[SalesReport]:
         qs = qs.filter(period_start__gte=_date(params["date_from"]))
     if _date(params.get("date_to")):
         qs = qs.filter(period_start__lte=_date(params["date_to"]))
+    q = _q(params)
+    if q:
+        qs = qs.filter(Q(author__display_name__icontains=q) | Q(author__username__iexact=q) | Q(done__icontains=q)
+                       | Q(plans__icontains=q) | Q(problems__icontains=q))
     return qs.order_by(*REPORT_SORTS.get(params.get("sort") or "", REPORT_SORTS["-period_start"]))
 
 
@@ -170,8 +185,9 @@ def department_choices() -> QuerySet[Department]:
 
 
 def urge_list(*, user: User, params: Any, now: dt.datetime | None = None) -> QuerySet[Urge]:
-    """Urges the user may see. params: tab=mine (I urged) | me (urged to me) | all, state=open|overdue|done,
-    customer, opportunity, sort=due_at|-due_at|-created_at."""
+    """Urges the user may see. params: tab=mine (I urged) | me (urged to me) | all,
+    state=open|answered|done|cancelled (that status) | overdue (open and past due), customer, opportunity,
+    q (text in what, the answer or the customer's / opportunity's name), sort=due_at|-due_at|-created_at."""
     now = now or timezone.now()
     qs = Urge.objects.visible_to(user).select_related("customer", "opportunity", "assignee", "created_by")
     tab = params.get("tab") or "me"
@@ -180,18 +196,18 @@ def urge_list(*, user: User, params: Any, now: dt.datetime | None = None) -> Que
     elif tab == "me":
         qs = qs.filter(assignee=user)
     state = params.get("state") or ""
-    if state == "open":
-        qs = qs.filter(status__in=[UrgeStatus.OPEN, UrgeStatus.ANSWERED])
-    elif state == "overdue":
+    if state == "overdue":
         qs = qs.filter(status=UrgeStatus.OPEN, due_at__lt=now)
-    elif state == "done":
-        qs = qs.filter(status=UrgeStatus.DONE)
     elif state in UrgeStatus.values:
         qs = qs.filter(status=state)
     if _int(params.get("customer")):
         qs = qs.filter(customer_id=_int(params["customer"]))
     if _int(params.get("opportunity")):
         qs = qs.filter(opportunity_id=_int(params["opportunity"]))
+    q = _q(params)
+    if q:
+        qs = qs.filter(Q(what__icontains=q) | Q(answer__icontains=q) | Q(customer__name__icontains=q)
+                       | Q(opportunity__name__icontains=q))
     return qs.order_by(*URGE_SORTS.get(params.get("sort") or "", URGE_SORTS["due_at"]))
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from forpcrm.core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from forpcrm.core.parsing import date_in_range
 from forpcrm.notifications.messages import message
 from forpcrm.org.access import departments_in_scope, require_perm, scope_for, subordinate_ids
 from forpcrm.org.models import Action, DataScope, Department, Module, Role, User
@@ -93,7 +94,14 @@ def report_create(*, by: User, kind: str, day: dt.date | None = None, data: dict
     require_perm(by, Module.REPORTS, Action.CREATE)
     if kind not in ReportKind.values:
         raise ValidationError({"kind": [_("Choose daily, weekly or monthly.")]})
-    start, end = period_for(kind, day or today_for(by))
+    try:
+        start, end = period_for(kind, day or today_for(by))
+        date_in_range(day)
+    except ValueError as exc:
+        raise ValidationError({"date": [str(exc)]}) from exc
+    if start > today_for(by):
+        raise ValidationError({"date": [_("This period has not started yet; a report can be written from its "
+                                          "first day on.")]})
     existing = SalesReport.objects.filter(author=by, kind=kind, period_start=start).values_list("pk", flat=True).first()
     if existing:
         raise ApplicationError(_("You already have a report for this period."), code="report_exists",
@@ -139,6 +147,9 @@ def report_submit(*, report: SalesReport, by: User, expected_version: int | None
     _require_author(report, by)
     current = _lock(report, expected_version)
     _require_draft(current)
+    if not any((getattr(current, key) or "").strip() for key in TEXT_FIELDS):
+        raise ValidationError({"done": [_("Write at least what was done, the plans or the problems (work done, "
+                                          "plans, problems and help needed) before submitting.")]})
     _set_summary(current)
     current.status = ReportStatus.SUBMITTED
     current.submitted_at = timezone.now()
@@ -379,12 +390,19 @@ def urge_create(*, by: User, data: dict[str, Any]) -> Urge:
     if not urge_allowed(by=by, record=record, assignee=assignee):
         raise PermissionDeniedError(_("You may urge only people whose records are in your charge."))
     due_at = data.get("due_at")
-    if isinstance(due_at, dt.datetime) and timezone.is_naive(due_at):
-        from forpcrm.core.timezones import local_to_utc
+    if isinstance(due_at, dt.datetime):
+        try:
+            date_in_range(due_at)
+            if timezone.is_naive(due_at):
+                from forpcrm.core.timezones import local_to_utc
 
-        due_at = local_to_utc(due_at.date(), due_at.time(), by.time_zone or "Asia/Shanghai")
+                due_at = local_to_utc(due_at.date(), due_at.time(), by.time_zone or "Asia/Shanghai")
+        except ValueError as exc:
+            raise ValidationError({"due_at": [str(exc)]}) from exc
     if not isinstance(due_at, dt.datetime):
         raise ValidationError({"due_at": [_("Enter when it is due.")]})
+    if due_at <= timezone.now():
+        raise ValidationError({"due_at": [_("The due time has already passed; choose a time in the future.")]})
     urge = Urge(customer=customer, opportunity=opportunity, assignee=assignee, department_id=assignee.department_id,
                 what=str(data.get("what") or "").strip(), due_at=due_at, created_by=by, updated_by=by)
     urge.full_clean(exclude=["customer", "opportunity", "assignee", "department", "created_by", "updated_by",

@@ -8,6 +8,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -26,7 +27,7 @@ from forpcrm.sales.models import Opportunity
 from . import selectors, services
 from .forms import AnswerForm, CommentForm, ReportStartForm, ReportTextForm, ReviewForm, RuleForm, UrgeForm
 from .models import ReportKind, ReportRule, ReportStatus, SalesReport, Urge, UrgeStatus
-from .periods import period_for, today_for
+from .periods import period_for, period_label, today_for
 from .summary import summary_compute, summary_rows
 
 PAGE_SIZES = (25, 50, 100)
@@ -96,9 +97,10 @@ def report_create(request):
     form = ReportTextForm(request.POST or None)
     if request.method == "POST" and start_form.is_valid() and form.is_valid():
         try:
-            report = services.report_create(by=user, kind=kind, day=day, data=form.cleaned_data)
-            if request.POST.get("submit"):
-                report = services.report_submit(report=report, by=user)
+            with transaction.atomic():  # a report that cannot be submitted is not left behind as a draft
+                report = services.report_create(by=user, kind=kind, day=day, data=form.cleaned_data)
+                if request.POST.get("submit"):
+                    report = services.report_submit(report=report, by=user)
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
@@ -108,7 +110,7 @@ def report_create(request):
     rows = summary_rows(summary_compute(author=user, period_start=start, period_end=end))
     return render_page(request, "sales/reports/report_form.html", {
         "form": form, "start_form": start_form, "report": None, "kind": kind, "day": day, "period_start": start,
-        "period_end": end, "rows": rows, "chart": _chart(rows), "nav_active": "reports"},
+        "period_end": end, "period_label": period_label(kind, start, end), "rows": rows, "chart": _chart(rows), "nav_active": "reports"},
         status=400 if request.method == "POST" or not start_form.is_valid() else 200)
 
 
@@ -131,9 +133,11 @@ def report_edit(request, pk: int):
         version = safe_filter_id(request.POST.get("version")) or report.version
         try:
             data = {**form.cleaned_data, "refresh": bool(request.POST.get("refresh"))}
-            report = services.report_update(report=report, by=request.user, data=data, expected_version=version)
-            if request.POST.get("submit"):
-                report = services.report_submit(report=report, by=request.user)
+            with transaction.atomic():
+                report = services.report_update(report=report, by=request.user, data=data,
+                                                expected_version=version)
+                if request.POST.get("submit"):
+                    report = services.report_submit(report=report, by=request.user)
         except SERVICE_ERRORS as exc:
             report_error(request, exc, form)
         else:
@@ -144,7 +148,7 @@ def report_edit(request, pk: int):
     rows = summary_rows(report.summary)
     return render_page(request, "sales/reports/report_form.html", {
         "form": form, "report": report, "kind": report.kind, "period_start": report.period_start,
-        "period_end": report.period_end, "rows": rows, "chart": _chart(rows), "nav_active": "reports"})
+        "period_end": report.period_end, "period_label": report.period_label, "rows": rows, "chart": _chart(rows), "nav_active": "reports"})
 
 
 def _comments(report):
@@ -266,7 +270,8 @@ def report_missing(request):
                                     only_problems=request.GET.get("only") == "problems")
     counts = {state: sum(1 for r in rows if r.state == state) for state in ("missing", "late", "on_time", "pending")}
     return render_page(request, "sales/reports/report_missing.html", {
-        "rows": rows, "kind": kind, "day": day, "period_start": start, "period_end": end, "kinds": ReportKind.choices,
+        "rows": rows, "kind": kind, "day": day, "period_start": start, "period_end": end,
+        "period_label": period_label(kind, start, end), "kinds": ReportKind.choices,
         "counts": counts, "params": request.GET, "nav_active": "reports",
         "can_configure": has_perm(request.user, REP, Action.CONFIGURE)})
 
@@ -284,7 +289,8 @@ def urge_list(request):
     page, size = _page(request, qs)
     return render_page(request, "sales/reports/urge_list.html", {
         "page_obj": page, "urges": list(page.object_list), "params": params, "page_size": size,
-        "page_sizes": PAGE_SIZES, "now": timezone.now(), "nav_active": "urges"},
+        "page_sizes": PAGE_SIZES, "now": timezone.now(), "nav_active": "urges",
+        "states": selectors.URGE_STATES},
         fragment="sales/reports/_urge_table.html")
 
 

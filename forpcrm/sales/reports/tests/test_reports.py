@@ -77,7 +77,7 @@ def test_reopen_before_review_and_stale_version(sales_rep, sales_rep_south, djan
     assert (report.status, report.submitted_at) == (ReportStatus.DRAFT, None)
     assert SalesReport.objects.get(pk=report.pk).plans == "A"
     # no manager, no department head: nobody is asked to review
-    south = services.report_create(by=sales_rep_south, kind="daily", day=DAY)
+    south = services.report_create(by=sales_rep_south, kind="daily", day=DAY, data={"problems": "无"})
     with django_capture_on_commit_callbacks(execute=True):
         services.report_submit(report=south, by=sales_rep_south)
     assert Notification.objects.filter(kind="report_to_review").count() == 0
@@ -88,7 +88,7 @@ def test_summary_is_frozen_at_submission(sales_rep, rep_customer):
     from forpcrm.sales.reports.periods import today_for
     from forpcrm.sales.reports.summary import summary_value
 
-    report = services.report_create(by=sales_rep, kind="daily", day=today_for(sales_rep))
+    report = services.report_create(by=sales_rep, kind="daily", day=today_for(sales_rep), data={"done": "电话"})
     assert summary_value(report.summary, "followups")["count"] == 0
     followup_create(by=sales_rep, data={"customer": rep_customer, "kind": "phone", "content": "a"})
     report = services.report_submit(report=report, by=sales_rep)

@@ -43,7 +43,7 @@ def test_only_configure_may_change_rules(rule, sales_manager):
 
 
 def _submitted(author, day, when):
-    report = services.report_create(by=author, kind="daily", day=day)
+    report = services.report_create(by=author, kind="daily", day=day, data={"done": "拜访"})
     services.report_submit(report=report, by=author)
     SalesReport.objects.filter(pk=report.pk).update(submitted_at=when)
 

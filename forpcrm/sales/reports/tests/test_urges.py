@@ -81,16 +81,16 @@ def director(roles, departments, sales_manager):
 
 def test_escalation_runs_twice_and_notifies_once(director, sales_manager, sales_rep, rep_customer):
     urge = services.urge_create(by=sales_manager, data={"customer": rep_customer, "what": "回访",
-                                                        "due_at": at(2024, 5, 8, 2)})
+                                                        "due_at": at(2099, 5, 8, 2)})
     answered = services.urge_create(by=sales_manager, data={"customer": rep_customer, "what": "已答",
-                                                            "due_at": at(2024, 5, 8, 2)})
+                                                            "due_at": at(2099, 5, 8, 2)})
     services.urge_answer(urge=answered, by=sales_rep, answer="好")
     Notification.objects.all().delete()
-    assert services.urges_escalate_job(at(2024, 5, 8, 1, 59)) == 0
-    assert services.urges_escalate_job(at(2024, 5, 8, 2, 1)) == 1
-    assert services.urges_escalate_job(at(2024, 5, 8, 2, 6)) == 0
+    assert services.urges_escalate_job(at(2099, 5, 8, 1, 59)) == 0
+    assert services.urges_escalate_job(at(2099, 5, 8, 2, 1)) == 1
+    assert services.urges_escalate_job(at(2099, 5, 8, 2, 6)) == 0
     urge.refresh_from_db()
-    assert (urge.escalated_at, urge.escalated_to) == (at(2024, 5, 8, 2, 1), director)
+    assert (urge.escalated_at, urge.escalated_to) == (at(2099, 5, 8, 2, 1), director)
     assert _notes() == [("director", "urge_overdue"), ("sales_rep", "urge_overdue")]
     # the director (department tree) sees it now
     assert Urge.objects.visible_to(director).filter(pk=urge.pk).exists()
@@ -111,7 +111,7 @@ def test_visibility_and_404_on_page_and_api(client, sales_manager, sales_rep, sa
     assert south.post(f"/api/v1/urges/{urge.pk}/answer/", {"answer": "x"}, format="json").status_code == 404
     assert south.get("/api/v1/urges/").json()["count"] == 0
     created = api(sales_rep).post("/api/v1/urges/", {"customer": south_customer.pk, "what": "x",
-                                                    "due_at": "2024-05-10T10:00:00+08:00"}, format="json")
+                                                    "due_at": "2099-05-10T10:00:00+08:00"}, format="json")
     assert created.status_code == 404
     assert Urge.objects.get(pk=urge.pk).status == UrgeStatus.OPEN and Urge.objects.count() == 1
 
@@ -121,9 +121,9 @@ def test_page_create_in_the_creators_zone_and_answer(client, sales_manager, sale
     form = client.get(reverse("sales:urge_create") + f"?customer={rep_customer.pk}")
     assert form.status_code == 200
     response = client.post(reverse("sales:urge_create"), {"customer": rep_customer.pk, "what": "<b>尽快</b>",
-                                                          "due_at": "2024-05-10T10:00"})
+                                                          "due_at": "2099-05-10T10:00"})
     urge = Urge.objects.get()
-    assert response.status_code == 302 and urge.due_at == at(2024, 5, 10, 2)
+    assert response.status_code == 302 and urge.due_at == at(2099, 5, 10, 2)
     client.force_login(sales_rep)
     page = client.get(reverse("sales:urge_detail", args=[urge.pk]))
     assert b"&lt;b&gt;\xe5\xb0\xbd\xe5\xbf\xab&lt;/b&gt;" in page.content
@@ -137,19 +137,19 @@ def test_page_create_in_the_creators_zone_and_answer(client, sales_manager, sale
 def test_api_create_answer_done_cancel(sales_manager, sales_rep, rep_opportunity):
     manager = api(sales_manager)
     created = manager.post("/api/v1/urges/", {"opportunity": rep_opportunity.pk, "what": "推进",
-                                              "due_at": "2024-05-10T10:00:00+08:00"}, format="json")
+                                              "due_at": "2099-05-10T10:00:00+08:00"}, format="json")
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["assignee"], body["customer"], body["due_at"]) == (
-        sales_rep.pk, rep_opportunity.customer_id, "2024-05-10T10:00:00+08:00")
+        sales_rep.pk, rep_opportunity.customer_id, "2099-05-10T10:00:00+08:00")
     rep = api(sales_rep)
     assert rep.post(f"/api/v1/urges/{body['id']}/cancel/").status_code == 403
     assert rep.post(f"/api/v1/urges/{body['id']}/done/", {"answer": "好"}, format="json").json()["status"] == "done"
     second = manager.post("/api/v1/urges/", {"customer": rep_opportunity.customer_id, "what": "x",
-                                             "due_at": "2024-05-10T10:00:00+08:00"}, format="json").json()
+                                             "due_at": "2099-05-10T10:00:00+08:00"}, format="json").json()
     assert manager.post(f"/api/v1/urges/{second['id']}/cancel/").json()["status"] == "cancelled"
     both = manager.post("/api/v1/urges/", {"customer": rep_opportunity.customer_id, "opportunity": rep_opportunity.pk,
-                                           "what": "x", "due_at": "2024-05-10T10:00:00+08:00"}, format="json")
+                                           "what": "x", "due_at": "2099-05-10T10:00:00+08:00"}, format="json")
     assert both.status_code == 400
     assert rep.get("/api/v1/urges/?tab=me&state=done").json()["count"] == 1
 
