@@ -95,3 +95,12 @@ def finance(roles, departments):
 def personas(admin, sales_manager, sales_rep, sales_rep_south, customer_service, finance):
     return SimpleNamespace(admin=admin, sales_manager=sales_manager, sales_rep=sales_rep,
                            sales_rep_south=sales_rep_south, customer_service=customer_service, finance=finance)
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)``: the test client, logged in as that user."""
+    def login(user):
+        client.force_login(user)
+        return client
+    return login

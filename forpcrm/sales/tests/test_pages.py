@@ -23,14 +23,6 @@ LIST_QUERIES = 10
 KANBAN_QUERIES = 9
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        return client
-    return login
-
-
 def _count(client, url, **extra):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, **extra)

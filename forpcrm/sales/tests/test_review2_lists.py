@@ -18,14 +18,6 @@ from .factories import make_opportunity, make_pipeline, stage
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        return client
-    return login
-
-
 def test_kanban_note_links_to_the_list_of_that_pipeline_and_stage(client_for, sales_rep, monkeypatch):
     monkeypatch.setattr(selectors, "CARDS_PER_COLUMN", 2)
     pipeline = make_pipeline()

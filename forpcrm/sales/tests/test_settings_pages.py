@@ -22,14 +22,6 @@ pytestmark = pytest.mark.django_db
 STAGE_TABLE_QUERIES = 9
 
 
-@pytest.fixture
-def client_for(client):
-    def login(user):
-        client.force_login(user)
-        return client
-    return login
-
-
 def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
