@@ -27,7 +27,7 @@ from forpcrm.org.access import (
 from forpcrm.org.models import Action, Department, Module, User
 
 from . import exports, selectors, services
-from .forms import BulkForm, LostForm, OpportunityForm
+from .forms import BulkForm, LostForm, OpportunityForm, may_transfer, owner_choices
 from .models import Opportunity, OpportunityStatus, Pipeline, Stage
 
 PAGE_SIZE = 25
@@ -87,9 +87,7 @@ def opportunity_list(request):
         "custom_filters": [d for d in definitions if d.field_type in FILTERABLE_TYPES],
         "chosen_cols": [f"custom__{d.code}" for d in columns],
         "bulk_stages": [s for p in pipelines for s in p.stages.all()] if may_edit else [],
-        "bulk_owners": (list(User.objects.filter(is_active=True).order_by("display_name", "username", "id"))
-                        if may_edit and (request.user.is_superuser or has_perm(request.user, OPP, Action.TRANSFER))
-                        else []),
+        "bulk_owners": (list(owner_choices(request.user)) if may_edit and may_transfer(request.user) else []),
     }
     return render_page(request, "sales/opportunity_list.html", context, fragment="sales/_opportunity_table.html")
 

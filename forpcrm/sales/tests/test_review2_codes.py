@@ -174,3 +174,18 @@ def test_overview_offers_only_departments_in_the_opportunities_scope(roles, depa
     assert offered(admin) == sorted(Department.objects.filter(is_active=True).values_list("pk", flat=True))
     html = page(sales_manager).get(reverse("sales:overview")).content.decode()
     assert "华南大区" not in html
+
+
+def test_bulk_owner_choices_follow_the_scope(client, sales_manager, sales_rep, sales_rep_south):
+    """The bulk "assign owner" list offers the users the manager may give opportunities to: himself and
+    his subordinates, not a rep of another region."""
+    from forpcrm.sales.forms import owner_choices
+
+    expected = list(owner_choices(sales_manager))
+    client.force_login(sales_manager)
+    response = client.get(reverse("sales:opportunity_list"))
+
+    assert response.status_code == 200
+    assert list(response.context["bulk_owners"]) == expected
+    assert sales_rep in expected and sales_manager in expected
+    assert sales_rep_south not in expected
