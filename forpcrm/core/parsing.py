@@ -107,6 +107,10 @@ FILTER_DATE_MAX = dt.date(9998, 12, 31)
 FILTER_ID_MAX = 2**63 - 1  # the largest primary key any supported database stores
 
 
+def _date_covered(day: dt.date) -> bool:
+    return FILTER_DATE_MIN <= day <= FILTER_DATE_MAX
+
+
 def filter_date(value) -> dt.date | None:
     """A date typed into a list filter, ``YYYY-MM-DD``. Empty → None. Raises ValueError with a message fit
     for the user when it is no date or lies outside the years a filter can cover."""
@@ -121,7 +125,7 @@ def filter_date(value) -> dt.date | None:
     if day is None:
         raise ValueError(_("“%(value)s” is not a valid date (use YYYY-MM-DD); that filter was ignored.")
                          % {"value": text})
-    if not FILTER_DATE_MIN <= day <= FILTER_DATE_MAX:
+    if not _date_covered(day):
         raise ValueError(_("“%(value)s” is outside the dates a filter can cover (%(min)s to %(max)s); "
                            "that filter was ignored.")
                          % {"value": text, "min": FILTER_DATE_MIN.isoformat(), "max": FILTER_DATE_MAX.isoformat()})
@@ -134,7 +138,7 @@ def date_in_range(day: dt.date | dt.datetime | None) -> None:
     if day is None:
         return
     value = day.date() if isinstance(day, dt.datetime) else day
-    if not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+    if not _date_covered(value):
         raise ValueError(_("%(value)s is outside the dates the CRM handles (%(min)s to %(max)s).")
                          % {"value": value.isoformat(), "min": FILTER_DATE_MIN.isoformat(),
                             "max": FILTER_DATE_MAX.isoformat()})

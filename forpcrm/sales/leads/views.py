@@ -43,6 +43,12 @@ def _next_url(request, default: str) -> str:
     return default
 
 
+def _active_user(value) -> User | None:
+    """The active user a form names by id (None for no, a malformed or an unknown id)."""
+    user_id = safe_filter_id(value)
+    return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+
+
 @login_required
 def lead_list(request):
     user = request.user
@@ -81,8 +87,7 @@ def lead_bulk(request):
     action = request.POST.get("action") or ""
     to = None
     if action == "assign":
-        to_id = request.POST.get("to") or ""
-        to = User.objects.filter(pk=int(to_id), is_active=True).first() if to_id.isdigit() else None
+        to = _active_user(request.POST.get("to"))
     try:
         result = services.leads_bulk(by=user, ids=ids, action=action, to=to, reason=request.POST.get("reason", ""))
     except SERVICE_ERRORS as exc:
@@ -166,8 +171,7 @@ def lead_disqualify(request, pk: int):
 @login_required
 @require_POST
 def lead_assign(request, pk: int):
-    to_id = request.POST.get("to") or ""
-    to = User.objects.filter(pk=int(to_id), is_active=True).first() if to_id.isdigit() else None
+    to = _active_user(request.POST.get("to"))
 
     def run(lead):
         if to is None:

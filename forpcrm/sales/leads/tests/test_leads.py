@@ -2,6 +2,7 @@
 bulk assign and disqualify."""
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from forpcrm.core.errors import PermissionDeniedError
@@ -158,3 +159,14 @@ def test_api_crud(sales_rep):
     assert client.post(f"/api/v1/leads/{pk}/disqualify/", {"reason": "重复"}, format="json").json()["status"] == (
         "disqualified")
     assert client.delete(f"/api/v1/leads/{pk}/").status_code == 403  # reps have no delete permission
+
+
+def test_assign_with_an_out_of_range_user_id_is_a_message_not_an_error(sales_manager, sales_rep, client):
+    lead = make_lead(sales_rep)
+    client.force_login(sales_manager)
+
+    response = client.post(reverse("sales:lead_assign", args=[lead.pk]), {"to": "99999999999999999999"})
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert lead.owner_id == sales_rep.pk
